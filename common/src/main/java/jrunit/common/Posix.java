@@ -1,0 +1,799 @@
+package jrunit.common;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.List;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * The one place where jrunit talks to the kernel: every system call the tools need, through the
+ * JDK's Foreign Function &amp; Memory API, with errno captured and thrown as {@link ErrnoException}.
+ *
+ * <p>Linux/glibc (x86_64, aarch64). Each call binds its method handle on first use ({@link Call}),
+ * so a tool pays only for the calls it makes, and a tool that makes none never starts the linker.
+ *
+ * <p>Everything else in jrunit (status codec, TAI64N, parsing, state machines) is plain Java.
+ */
+public final class Posix {
+    private Posix() {}
+
+    // open(2) flags (asm-generic, as on x86_64 and aarch64)
+    public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2;
+    public static final int O_CREAT = 0100, O_EXCL = 0200, O_NOCTTY = 0400, O_TRUNC = 01000,
+            O_APPEND = 02000, O_NONBLOCK = 04000, O_CLOEXEC = 02000000;
+    public static final int O_DIRECTORY = isAarch64() ? 040000 : 0200000;
+
+    public static final int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+    public static final int WNOHANG = 1;
+    public static final int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4,
+            F_DUPFD_CLOEXEC = 1030, FD_CLOEXEC = 1;
+    public static final short POLLIN = 1, POLLPRI = 2, POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10, POLLNVAL = 0x20;
+
+    public static final int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGILL = 4, SIGABRT = 6, SIGKILL = 9,
+            SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15,
+            SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGXFSZ = 25;
+    /** Highest signal number on Linux (SIGRTMAX). */
+    public static final int NSIG_MAX = 64;
+
+    public static final int RLIMIT_CPU = 0, RLIMIT_FSIZE = 1, RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_CORE = 4,
+            RLIMIT_RSS = 5, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9;
+    /** RLIM_INFINITY as Java sees it (the kernel's all-ones value). */
+    public static final long RLIM_INFINITY = -1L;
+
+    public static final int PR_SET_NAME = 15, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
+    public static final int PRIO_PROCESS = 0;
+
+    // posix_spawn attribute flags (glibc)
+    private static final short POSIX_SPAWN_SETPGROUP = 0x02, POSIX_SPAWN_SETSIGDEF = 0x04,
+            POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
+
+    // ---------------------------------------------------------------- files and descriptors
+
+    /** open(2). Returns the descriptor. */
+    public static int open(String path, int flags, int mode) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            int fd = (int) OPEN.handle().invokeExact(st, a.allocateFrom(path), flags, mode);
+            return check(fd, st, "open");
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static void close(int fd) throws ErrnoException {
+        call1(CLOSE, fd, "close");
+    }
+
+    /** read(2) into {@code buf[off..off+len)}. Returns 0 at end of file; EAGAIN is thrown. */
+    public static int read(int fd, byte[] buf, int off, int len) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            MemorySegment seg = a.allocate(Math.max(1, len));
+            long n = (long) READ.handle().invokeExact(st, fd, seg, (long) len);
+            check(n, st, "read");
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, buf, off, (int) n);
+            return (int) n;
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** write(2) from {@code buf[off..off+len)}. Returns the count written (may be short). */
+    public static int write(int fd, byte[] buf, int off, int len) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            MemorySegment seg = a.allocate(Math.max(1, len));
+            MemorySegment.copy(buf, off, seg, ValueLayout.JAVA_BYTE, 0, len);
+            long n = (long) WRITE.handle().invokeExact(st, fd, seg, (long) len);
+            return (int) check(n, st, "write");
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** pipe2(2): {@code [readEnd, writeEnd]}. */
+    public static int[] pipe(int flags) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            MemorySegment fds = a.allocate(JAVA_INT, 2);
+            check((int) PIPE2.handle().invokeExact(st, fds, flags), st, "pipe2");
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static void mkfifo(String path, int mode) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            check((int) MKFIFO.handle().invokeExact(st, a.allocateFrom(path), mode), st, "mkfifo");
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** flock(2): BSD whole-file locks, the kind runit uses (Java's FileChannel.lock is fcntl and does not exclude them). */
+    public static void flock(int fd, int operation) throws ErrnoException {
+        call2(FLOCK, fd, operation, "flock");
+    }
+
+    /** fcntl(2) with an int argument (F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC…). */
+    public static int fcntl(int fd, int cmd, int arg) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            return check((int) FCNTL.handle().invokeExact(st, fd, cmd, arg), st, "fcntl");
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static void setNonBlocking(int fd, boolean on) throws ErrnoException {
+        int fl = fcntl(fd, F_GETFL, 0);
+        fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+    }
+
+    public static void setCloseOnExec(int fd, boolean on) throws ErrnoException {
+        fcntl(fd, F_SETFD, on ? FD_CLOEXEC : 0);
+    }
+
+    public static void fsync(int fd) throws ErrnoException {
+        call1(FSYNC, fd, "fsync");
+    }
+
+    public static void fchmod(int fd, int mode) throws ErrnoException {
+        call2(FCHMOD, fd, mode, "fchmod");
+    }
+
+    public static void fchdir(int fd) throws ErrnoException {
+        call1(FCHDIR, fd, "fchdir");
+    }
+
+    /** chdir(2) changes the whole process's directory: only for tools that exec next (chpst). */
+    public static void chdir(String path) throws ErrnoException {
+        callPath(CHDIR, path, "chdir");
+    }
+
+    public static void chroot(String path) throws ErrnoException {
+        callPath(CHROOT, path, "chroot");
+    }
+
+    /** umask(2); returns the previous mask. */
+    public static int umask(int mask) {
+        try {
+            return (int) UMASK.handle().invokeExact(mask);
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /**
+     * poll(2) on {@code fds} for {@code events}; fills {@code revents}. Returns the number of ready
+     * descriptors, 0 on timeout. EINTR is returned as 0 (callers re-check their state and poll again).
+     */
+    public static int poll(int[] fds, short[] events, short[] revents, int timeoutMillis) throws ErrnoException {
+        int n = fds.length;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            MemorySegment pfd = a.allocate(8L * Math.max(1, n), 8);
+            for (int i = 0; i < n; i++) {
+                pfd.set(JAVA_INT, 8L * i, fds[i]);
+                pfd.set(JAVA_SHORT, 8L * i + 4, events[i]);
+                pfd.set(JAVA_SHORT, 8L * i + 6, (short) 0);
+            }
+            int r = (int) POLL.handle().invokeExact(st, pfd, (long) n, timeoutMillis);
+            if (r < 0 && errno(st) == Errno.EINTR) {
+                java.util.Arrays.fill(revents, 0, n, (short) 0);
+                return 0;
+            }
+            check(r, st, "poll");
+            for (int i = 0; i < n; i++) revents[i] = pfd.get(JAVA_SHORT, 8L * i + 6);
+            return r;
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- processes
+
+    public static int getpid() {
+        try {
+            return (int) GETPID.handle().invokeExact();
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static int getuid() {
+        try {
+            return (int) GETUID.handle().invokeExact();
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static int geteuid() {
+        try {
+            return (int) GETEUID.handle().invokeExact();
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static int setsid() throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            return check((int) SETSID.handle().invokeExact(st), st, "setsid");
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static void kill(int pid, int signal) throws ErrnoException {
+        call2(KILL, pid, signal, "kill");
+    }
+
+    /** The result of one {@link #waitpid}: {@code pid} 0 means nothing was ready (WNOHANG). */
+    public record Exited(int pid, int status) {
+        public boolean exitedNormally() { return (status & 0x7f) == 0; }
+        public int exitCode() { return (status >> 8) & 0xff; }
+        public boolean signaled() { int t = status & 0x7f; return t != 0 && t != 0x7f; }
+        public int termSignal() { return status & 0x7f; }
+        public boolean coreDumped() { return (status & 0x80) != 0; }
+    }
+
+    /** waitpid(2). With WNOHANG, {@code Exited.pid()} is 0 when no child has changed state; ECHILD is thrown. */
+    public static Exited waitpid(int pid, int options) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            MemorySegment status = a.allocate(JAVA_INT);
+            int r;
+            do {
+                r = (int) WAITPID.handle().invokeExact(st, pid, status, options);
+            } while (r < 0 && errno(st) == Errno.EINTR);
+            check(r, st, "waitpid");
+            return new Exited(r, r == 0 ? 0 : status.get(JAVA_INT, 0));
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /**
+     * pidfd_open(2): a descriptor that polls readable when the process exits. This is how the
+     * daemons learn of a child's death without SIGCHLD (which a JVM cannot safely handle).
+     * The descriptor is close-on-exec.
+     */
+    public static int pidfdOpen(int pid) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            long r = (long) SYSCALL3.handle().invokeExact(st, isAarch64() ? 434L : 434L, (long) pid, 0L, 0L);
+            return (int) check(r, st, "pidfd_open");
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** prctl(2) with one integer argument. */
+    public static int prctl(int option, long arg) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            return check((int) PRCTL.handle().invokeExact(st, option, arg, 0L, 0L, 0L), st, "prctl");
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /**
+     * How to start a child: the program (an absolute or cwd-relative path; with {@code searchPath}
+     * a bare name is looked up in PATH as execvp does), its argv, its environment ({@code null} = the
+     * caller's own, unchanged), its working directory ({@code null} = the caller's), and its
+     * descriptors: child descriptor {@code i} becomes a copy of the caller's {@code fds[i]}
+     * ({@code -1}: left closed). Every other descriptor is closed in the child.
+     *
+     * <p>The child always starts with an empty signal mask and every signal at its default action:
+     * a JVM blocks some signals (SIGQUIT) and installs handlers that must not leak into services.
+     */
+    public record Spawn(String program, List<String> argv, List<String> env, String cwd, int[] fds,
+                        boolean searchPath, boolean newSession, boolean newProcessGroup) {
+        public Spawn {
+            argv = List.copyOf(argv);
+            env = env == null ? null : List.copyOf(env);
+            fds = fds.clone();
+        }
+
+        /** The common case: inherit environment and cwd, given stdin/stdout/stderr. */
+        public static Spawn of(String program, List<String> argv, int stdin, int stdout, int stderr) {
+            return new Spawn(program, argv, null, null, new int[] {stdin, stdout, stderr}, false, false, false);
+        }
+
+        public Spawn inDirectory(String dir) {
+            return new Spawn(program, argv, env, dir, fds, searchPath, newSession, newProcessGroup);
+        }
+
+        public Spawn withEnv(List<String> environment) {
+            return new Spawn(program, argv, environment, cwd, fds, searchPath, newSession, newProcessGroup);
+        }
+
+        public Spawn withFds(int... descriptors) {
+            return new Spawn(program, argv, env, cwd, descriptors, searchPath, newSession, newProcessGroup);
+        }
+
+        public Spawn searchingPath() {
+            return new Spawn(program, argv, env, cwd, fds, true, newSession, newProcessGroup);
+        }
+
+        public Spawn inNewSession() {
+            return new Spawn(program, argv, env, cwd, fds, searchPath, true, newProcessGroup);
+        }
+
+        public Spawn inNewProcessGroup() {
+            return new Spawn(program, argv, env, cwd, fds, searchPath, newSession, true);
+        }
+    }
+
+    /**
+     * posix_spawn(3) (glibc: clone(CLONE_VFORK) + exec, no Java code runs in the child).
+     * Returns the child's pid. If the program cannot be executed the error is thrown here
+     * (glibc reports exec failures to the parent and reaps that child itself), so the caller must
+     * not be reaping with waitpid(-1) in another thread at the same time: spawn and reap from one thread.
+     */
+    public static int spawn(Spawn s) throws ErrnoException {
+        int n = s.fds().length;
+        int[] temps = new int[n];
+        java.util.Arrays.fill(temps, -1);
+        try (Arena a = Arena.ofConfined()) {
+            // Duplicate every source above the target range first, so no dup2 clobbers a later source
+            // and every target is a fresh dup (dup2 clears close-on-exec).
+            for (int i = 0; i < n; i++) {
+                if (s.fds()[i] >= 0) temps[i] = fcntl(s.fds()[i], F_DUPFD_CLOEXEC, Math.max(n, 10));
+            }
+            MemorySegment fa = a.allocate(FILE_ACTIONS_SIZE, 8);
+            MemorySegment attr = a.allocate(SPAWNATTR_SIZE, 8);
+            int rc = (int) FA_INIT.handle().invokeExact(fa);
+            if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_init", rc);
+            rc = (int) ATTR_INIT.handle().invokeExact(attr);
+            if (rc != 0) throw new ErrnoException("posix_spawnattr_init", rc);
+            try {
+                for (int i = 0; i < n; i++) {
+                    if (temps[i] >= 0) rc = (int) FA_DUP2.handle().invokeExact(fa, temps[i], i);
+                    else rc = (int) FA_CLOSE.handle().invokeExact(fa, i);
+                    if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_adddup2", rc);
+                }
+                rc = (int) FA_CLOSEFROM.handle().invokeExact(fa, n);
+                if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_addclosefrom_np", rc);
+                if (s.cwd() != null) {
+                    rc = (int) FA_CHDIR.handle().invokeExact(fa, a.allocateFrom(s.cwd()));
+                    if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_addchdir_np", rc);
+                }
+                MemorySegment empty = a.allocate(SIGSET_SIZE, 8);
+                MemorySegment all = a.allocate(SIGSET_SIZE, 8);
+                rc = (int) SIGEMPTYSET.handle().invokeExact(empty);
+                // Every signal 1..64, glibc's internal 32 and 33 included: sigfillset leaves those out,
+                // and posix_spawn then sets them to SIG_IGN in the child, which survives exec.
+                all.set(JAVA_LONG, 0, -1L);
+                rc |= (int) ATTR_SETSIGMASK.handle().invokeExact(attr, empty);
+                rc |= (int) ATTR_SETSIGDEFAULT.handle().invokeExact(attr, all);
+                short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+                if (s.newSession()) flags |= POSIX_SPAWN_SETSID;
+                if (s.newProcessGroup() && !s.newSession()) {
+                    flags |= POSIX_SPAWN_SETPGROUP;
+                    rc |= (int) ATTR_SETPGROUP.handle().invokeExact(attr, 0);
+                }
+                rc |= (int) ATTR_SETFLAGS.handle().invokeExact(attr, flags);
+                if (rc != 0) throw new ErrnoException("posix_spawnattr", Errno.EINVAL);
+
+                MemorySegment argv = cStringArray(a, s.argv());
+                MemorySegment envp = s.env() == null ? environ() : cStringArray(a, s.env());
+                MemorySegment pid = a.allocate(JAVA_INT);
+                MemorySegment prog = a.allocateFrom(s.program());
+                rc = s.searchPath() && s.program().indexOf('/') < 0
+                        ? (int) SPAWNP.handle().invokeExact(pid, prog, fa, attr, argv, envp)
+                        : (int) SPAWN.handle().invokeExact(pid, prog, fa, attr, argv, envp);
+                if (rc != 0) throw new ErrnoException("posix_spawn " + s.program(), rc);
+                return pid.get(JAVA_INT, 0);
+            } finally {
+                int ignored = (int) FA_DESTROY.handle().invokeExact(fa);
+                ignored = (int) ATTR_DESTROY.handle().invokeExact(attr);
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        } finally {
+            for (int t : temps) {
+                if (t >= 0) {
+                    try {
+                        close(t);
+                    } catch (ErrnoException ignored) {
+                        // nothing to do: the duplicate is gone either way
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Replaces this process with {@code path} (execve(2)). Before it, makes the process state clean
+     * for the new program: empty signal mask on this thread, every ignored signal back to default,
+     * and every descriptor from 3 up close-on-exec except those in {@code keepFds}.
+     * Returns only by throwing.
+     */
+    public static ErrnoException execve(String path, List<String> argv, List<String> env, int... keepFds) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            prepareExec(a, keepFds);
+            MemorySegment envp = env == null ? environ() : cStringArray(a, env);
+            int r = (int) EXECVE.handle().invokeExact(st, a.allocateFrom(path), cStringArray(a, argv), envp);
+            return new ErrnoException("execve " + path, errno(st));
+        } catch (ErrnoException e) {
+            return e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    private static void prepareExec(Arena a, int[] keepFds) throws Throwable {
+        MemorySegment st = errnoSlot(a);
+        // close_range(3, ~0, CLOSE_RANGE_CLOEXEC): the JVM holds jars and sockets without close-on-exec.
+        long r = (long) SYSCALL3.handle().invokeExact(st, isAarch64() ? 436L : 436L, 3L, 0xffffffffL, 4L);
+        check(r, st, "close_range");
+        for (int fd : keepFds) setCloseOnExec(fd, false);
+        MemorySegment empty = a.allocate(SIGSET_SIZE, 8);
+        int ignored = (int) SIGEMPTYSET.handle().invokeExact(empty);
+        ignored = (int) SIGPROCMASK.handle().invokeExact(2 /* SIG_SETMASK */, empty, MemorySegment.NULL);
+        // Caught signals revert to default at exec by themselves; ignored ones would not.
+        MemorySegment old = a.allocate(SIGACTION_SIZE, 8);
+        for (int sig = 1; sig <= NSIG_MAX; sig++) {
+            if (sig == SIGKILL || sig == SIGSTOP || sig == 32 || sig == 33) continue;
+            if ((int) SIGACTION.handle().invokeExact(sig, MemorySegment.NULL, old) != 0) continue;
+            if (old.get(JAVA_LONG, 0) == 1L /* SIG_IGN */) {
+                MemorySegment dfl = a.allocate(SIGACTION_SIZE, 8); // zeroed: SIG_DFL, empty mask, no flags
+                ignored = (int) SIGACTION.handle().invokeExact(sig, dfl, MemorySegment.NULL);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- identity and limits
+
+    public static void setgroups(int[] gids) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            MemorySegment list = a.allocate(JAVA_INT, Math.max(1, gids.length));
+            for (int i = 0; i < gids.length; i++) list.setAtIndex(JAVA_INT, i, gids[i]);
+            check((int) SETGROUPS.handle().invokeExact(st, (long) gids.length, list), st, "setgroups");
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static void setgid(int gid) throws ErrnoException {
+        call1(SETGID, gid, "setgid");
+    }
+
+    public static void setuid(int uid) throws ErrnoException {
+        call1(SETUID, uid, "setuid");
+    }
+
+    /** getpriority(PRIO_PROCESS, 0) as the nice value (-20..19). */
+    public static int getNice() throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            MemorySegment loc = (MemorySegment) ERRNO_LOCATION.handle().invokeExact();
+            loc.reinterpret(4).set(JAVA_INT, 0, 0);
+            int r = (int) GETPRIORITY.handle().invokeExact(st, PRIO_PROCESS, 0);
+            if (r == -1 && errno(st) != 0) throw new ErrnoException("getpriority", errno(st));
+            return r;
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static void setNice(int value) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            check((int) SETPRIORITY.handle().invokeExact(st, PRIO_PROCESS, 0, value), st, "setpriority");
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** getrlimit(2): {@code [soft, hard]}; {@link #RLIM_INFINITY} for unlimited. */
+    public static long[] getrlimit(int resource) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            MemorySegment lim = a.allocate(JAVA_LONG, 2);
+            check((int) GETRLIMIT.handle().invokeExact(st, resource, lim), st, "getrlimit");
+            return new long[] {lim.getAtIndex(JAVA_LONG, 0), lim.getAtIndex(JAVA_LONG, 1)};
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static void setrlimit(int resource, long soft, long hard) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            MemorySegment lim = a.allocate(JAVA_LONG, 2);
+            lim.setAtIndex(JAVA_LONG, 0, soft);
+            lim.setAtIndex(JAVA_LONG, 1, hard);
+            check((int) SETRLIMIT.handle().invokeExact(st, resource, lim), st, "setrlimit");
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** A password-file entry, from getpwnam(3) (so NSS applies, as for runit). */
+    public record Passwd(String name, int uid, int gid, String home, String shell) {}
+
+    /** A group-file entry, from getgrnam(3). */
+    public record Group(String name, int gid, List<String> members) {}
+
+    /** getpwnam(3); {@code null} if there is no such user; an error reading the database is thrown. */
+    public static Passwd getpwnam(String name) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            MemorySegment loc = (MemorySegment) ERRNO_LOCATION.handle().invokeExact();
+            loc.reinterpret(4).set(JAVA_INT, 0, 0);
+            MemorySegment p = (MemorySegment) GETPWNAM.handle().invokeExact(st, a.allocateFrom(name));
+            if (p.equals(MemorySegment.NULL)) {
+                int e = errno(st);
+                if (e == 0 || e == Errno.ENOENT || e == Errno.ESRCH || e == Errno.EBADF || e == Errno.EPERM) return null;
+                throw new ErrnoException("getpwnam", e);
+            }
+            p = p.reinterpret(48);
+            return new Passwd(cString(p.get(ADDRESS, 0)), p.get(JAVA_INT, 16), p.get(JAVA_INT, 20),
+                    cString(p.get(ADDRESS, 32)), cString(p.get(ADDRESS, 40)));
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** getgrnam(3); {@code null} if there is no such group. */
+    public static Group getgrnam(String name) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            MemorySegment loc = (MemorySegment) ERRNO_LOCATION.handle().invokeExact();
+            loc.reinterpret(4).set(JAVA_INT, 0, 0);
+            MemorySegment g = (MemorySegment) GETGRNAM.handle().invokeExact(st, a.allocateFrom(name));
+            if (g.equals(MemorySegment.NULL)) {
+                int e = errno(st);
+                if (e == 0 || e == Errno.ENOENT || e == Errno.ESRCH || e == Errno.EBADF || e == Errno.EPERM) return null;
+                throw new ErrnoException("getgrnam", e);
+            }
+            g = g.reinterpret(32);
+            List<String> members = new java.util.ArrayList<>();
+            MemorySegment mem = g.get(ADDRESS, 24).reinterpret(Long.MAX_VALUE);
+            for (long i = 0; ; i++) {
+                MemorySegment m = mem.getAtIndex(ADDRESS, i);
+                if (m.equals(MemorySegment.NULL)) break;
+                members.add(cString(m));
+            }
+            return new Group(cString(g.get(ADDRESS, 0)), g.get(JAVA_INT, 16), members);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    // glibc sizes (x86_64 and aarch64 agree on these)
+    private static final long SIGSET_SIZE = 128, FILE_ACTIONS_SIZE = 80, SPAWNATTR_SIZE = 336, SIGACTION_SIZE = 152;
+
+    /** A libc function bound on first use. */
+    private static final class Call {
+        private final String name;
+        private final FunctionDescriptor desc;
+        private final Linker.Option[] options;
+        private volatile MethodHandle handle;
+
+        Call(String name, FunctionDescriptor desc, Linker.Option... options) {
+            this.name = name;
+            this.desc = desc;
+            this.options = options;
+        }
+
+        MethodHandle handle() {
+            MethodHandle h = handle;
+            if (h == null) {
+                MemorySegment addr = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+                handle = h = LINKER.downcallHandle(addr, desc, options);
+            }
+            return h;
+        }
+    }
+
+    private static Call errnoCall(String name, FunctionDescriptor desc, Linker.Option... more) {
+        Linker.Option[] opts = new Linker.Option[more.length + 1];
+        opts[0] = CAPTURE_ERRNO;
+        System.arraycopy(more, 0, opts, 1, more.length);
+        return new Call(name, desc, opts);
+    }
+
+    private static final Call OPEN = errnoCall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
+    private static final Call CLOSE = errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Call READ = errnoCall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final Call WRITE = errnoCall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final Call PIPE2 = errnoCall("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final Call MKFIFO = errnoCall("mkfifo", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final Call FLOCK = errnoCall("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Call FCNTL = errnoCall("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
+    private static final Call FSYNC = errnoCall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Call FCHMOD = errnoCall("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Call FCHDIR = errnoCall("fchdir", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Call CHDIR = errnoCall("chdir", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Call CHROOT = errnoCall("chroot", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Call UMASK = new Call("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Call POLL = errnoCall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final Call GETPID = new Call("getpid", FunctionDescriptor.of(JAVA_INT));
+    private static final Call GETUID = new Call("getuid", FunctionDescriptor.of(JAVA_INT));
+    private static final Call GETEUID = new Call("geteuid", FunctionDescriptor.of(JAVA_INT));
+    private static final Call SETSID = errnoCall("setsid", FunctionDescriptor.of(JAVA_INT));
+    private static final Call KILL = errnoCall("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Call WAITPID = errnoCall("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final Call SYSCALL3 = errnoCall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    private static final Call PRCTL = errnoCall("prctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    private static final Call EXECVE = errnoCall("execve", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    private static final Call SETGROUPS = errnoCall("setgroups", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
+    private static final Call SETGID = errnoCall("setgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Call SETUID = errnoCall("setuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Call GETPRIORITY = errnoCall("getpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Call SETPRIORITY = errnoCall("setpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Call GETRLIMIT = errnoCall("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final Call SETRLIMIT = errnoCall("setrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final Call GETPWNAM = errnoCall("getpwnam", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    private static final Call GETGRNAM = errnoCall("getgrnam", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    private static final Call ERRNO_LOCATION = new Call("__errno_location", FunctionDescriptor.of(ADDRESS));
+    private static final Call SIGEMPTYSET = new Call("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Call SIGPROCMASK = new Call("pthread_sigmask", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final Call SIGACTION = new Call("sigaction", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final Call FA_INIT = new Call("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Call FA_DESTROY = new Call("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Call FA_DUP2 = new Call("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final Call FA_CLOSE = new Call("posix_spawn_file_actions_addclose", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final Call FA_CLOSEFROM = new Call("posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final Call FA_CHDIR = new Call("posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final Call ATTR_INIT = new Call("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Call ATTR_DESTROY = new Call("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Call ATTR_SETFLAGS = new Call("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
+    private static final Call ATTR_SETSIGMASK = new Call("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final Call ATTR_SETSIGDEFAULT = new Call("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final Call ATTR_SETPGROUP = new Call("posix_spawnattr_setpgroup", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final Call SPAWN = new Call("posix_spawn",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    private static final Call SPAWNP = new Call("posix_spawnp",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+
+    private static MemorySegment errnoSlot(Arena a) {
+        return a.allocate(CALL_STATE);
+    }
+
+    private static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    private static int check(int r, MemorySegment state, String call) throws ErrnoException {
+        if (r < 0) throw new ErrnoException(call, errno(state));
+        return r;
+    }
+
+    private static long check(long r, MemorySegment state, String call) throws ErrnoException {
+        if (r < 0) throw new ErrnoException(call, errno(state));
+        return r;
+    }
+
+    private static void call1(Call c, int arg, String name) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            check((int) c.handle().invokeExact(st, arg), st, name);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    private static void call2(Call c, int arg1, int arg2, String name) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            check((int) c.handle().invokeExact(st, arg1, arg2), st, name);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    private static void callPath(Call c, String path, String name) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            check((int) c.handle().invokeExact(st, a.allocateFrom(path)), st, name);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    private static MemorySegment cStringArray(Arena a, List<String> strings) {
+        MemorySegment arr = a.allocate(ADDRESS, strings.size() + 1L);
+        for (int i = 0; i < strings.size(); i++) arr.setAtIndex(ADDRESS, i, a.allocateFrom(strings.get(i)));
+        arr.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
+        return arr;
+    }
+
+    private static String cString(MemorySegment p) {
+        return p.equals(MemorySegment.NULL) ? null : p.reinterpret(Long.MAX_VALUE).getString(0);
+    }
+
+    /** The process's own environment block, exactly as inherited (order and duplicates kept). */
+    private static MemorySegment environ() {
+        MemorySegment sym = LIBC.find("environ").orElseThrow(() -> new UnsatisfiedLinkError("libc has no environ"));
+        return sym.reinterpret(ADDRESS.byteSize()).get(ADDRESS, 0);
+    }
+
+    private static boolean isAarch64() {
+        return "aarch64".equals(System.getProperty("os.arch"));
+    }
+
+    private static RuntimeException fatal(Throwable t) {
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException(t);
+    }
+}

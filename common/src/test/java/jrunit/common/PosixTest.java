@@ -1,0 +1,140 @@
+package jrunit.common;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The native port against the real kernel: spawned children start clean, flock excludes flock, FIFOs open non-blocking. */
+class PosixTest {
+
+    /** Runs sh -c script with stdout on a pipe; returns what it printed, after reaping it. */
+    private static String spawnAndRead(String script) throws Exception {
+        int[] p = Posix.pipe(Posix.O_CLOEXEC);
+        int pid = Posix.spawn(Posix.Spawn.of("/bin/sh", List.of("sh", "-c", script), 0, p[1], 2));
+        Posix.close(p[1]);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[4096];
+        int n;
+        while ((n = Posix.read(p[0], buf, 0, buf.length)) > 0) out.write(buf, 0, n);
+        Posix.close(p[0]);
+        Posix.Exited e = Posix.waitpid(pid, 0);
+        assertEquals(pid, e.pid());
+        assertEquals(0, e.exitCode(), "child exit code");
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void spawnedChildHasEmptySignalMaskAndNoIgnoredSignals() throws Exception {
+        String status = spawnAndRead("cat /proc/self/status");
+        assertTrue(status.contains("SigBlk:\t0000000000000000"), status);
+        assertTrue(status.contains("SigIgn:\t0000000000000000"), status);
+    }
+
+    @Test
+    void spawnedChildHasOnlyDescriptorsZeroToTwo() throws Exception {
+        // the JVM holds jars, sockets and more without close-on-exec; none may reach the child
+        String fds = spawnAndRead("ls /proc/$$/fd"); // ls is sh's child: it lists sh's descriptors
+        assertEquals(List.of("0", "1", "2"), fds.lines().sorted().toList());
+    }
+
+    @Test
+    void spawnKeepsEnvironmentAndSetsCwdAndExtraDescriptors() throws Exception {
+        Path dir = Files.createTempDirectory("posix");
+        String out = spawnAndRead("cd " + dir + " && pwd");
+        assertEquals(dir.toRealPath() + "\n", out);
+        int[] p = Posix.pipe(Posix.O_CLOEXEC);
+        int pid = Posix.spawn(new Posix.Spawn("/bin/sh", List.of("sh", "-c", "pwd >&4; echo \"$HOME\" >&4"),
+                null, dir.toString(), new int[] {0, 1, 2, -1, p[1]}, false, false, false));
+        Posix.close(p[1]);
+        byte[] buf = new byte[4096];
+        int n, total = 0;
+        while ((n = Posix.read(p[0], buf, total, buf.length - total)) > 0) total += n;
+        Posix.close(p[0]);
+        assertEquals(0, Posix.waitpid(pid, 0).exitCode());
+        assertEquals(dir.toRealPath() + "\n" + System.getenv("HOME") + "\n", new String(buf, 0, total));
+    }
+
+    @Test
+    void spawnOfMissingProgramThrowsEnoent() {
+        ErrnoException e = assertThrows(ErrnoException.class,
+                () -> Posix.spawn(Posix.Spawn.of("./no-such-program", List.of("x"), 0, 1, 2)));
+        assertEquals(Errno.ENOENT, e.errno());
+        assertEquals("file does not exist", e.text());
+    }
+
+    @Test
+    void waitStatusDecodesSignals() throws Exception {
+        int pid = Posix.spawn(Posix.Spawn.of("/bin/sh", List.of("sh", "-c", "kill -TERM $$"), 0, 1, 2));
+        Posix.Exited e = Posix.waitpid(pid, 0);
+        assertTrue(e.signaled());
+        assertEquals(Posix.SIGTERM, e.termSignal());
+        pid = Posix.spawn(Posix.Spawn.of("/bin/sh", List.of("sh", "-c", "exit 3"), 0, 1, 2));
+        e = Posix.waitpid(pid, 0);
+        assertTrue(e.exitedNormally());
+        assertEquals(3, e.exitCode());
+    }
+
+    @Test
+    void pidfdBecomesReadableWhenChildExits() throws Exception {
+        int pid = Posix.spawn(Posix.Spawn.of("/bin/sh", List.of("sh", "-c", "exit 0"), 0, 1, 2));
+        int pfd = Posix.pidfdOpen(pid);
+        short[] rev = new short[1];
+        int ready = Posix.poll(new int[] {pfd}, new short[] {Posix.POLLIN}, rev, 20_000);
+        assertEquals(1, ready);
+        assertEquals(pid, Posix.waitpid(pid, Posix.WNOHANG).pid());
+        Posix.close(pfd);
+    }
+
+    @Test
+    void flockExcludesASecondOpenFileDescription() throws Exception {
+        Path f = Files.createTempFile("lock", "");
+        int a = Posix.open(f.toString(), Posix.O_WRONLY | Posix.O_CREAT | Posix.O_CLOEXEC, 0600);
+        int b = Posix.open(f.toString(), Posix.O_WRONLY | Posix.O_CREAT | Posix.O_CLOEXEC, 0600);
+        Posix.flock(a, Posix.LOCK_EX | Posix.LOCK_NB);
+        ErrnoException e = assertThrows(ErrnoException.class, () -> Posix.flock(b, Posix.LOCK_EX | Posix.LOCK_NB));
+        assertEquals(Errno.EAGAIN, e.errno());
+        assertEquals("temporary failure", e.text());
+        Posix.close(a);
+        Posix.flock(b, Posix.LOCK_EX | Posix.LOCK_NB);
+        Posix.close(b);
+    }
+
+    @Test
+    void fifoWithoutReaderGivesEnxioOnNonBlockingWriteOpen() throws Exception {
+        Path dir = Files.createTempDirectory("fifo");
+        String fifo = dir.resolve("ok").toString();
+        Posix.mkfifo(fifo, 0600);
+        ErrnoException e = assertThrows(ErrnoException.class,
+                () -> Posix.open(fifo, Posix.O_WRONLY | Posix.O_NONBLOCK, 0));
+        assertEquals(Errno.ENXIO, e.errno());
+        int r = Posix.open(fifo, Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
+        int w = Posix.open(fifo, Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
+        Posix.write(w, new byte[] {'u'}, 0, 1);
+        byte[] one = new byte[1];
+        assertEquals(1, Posix.read(r, one, 0, 1));
+        assertEquals('u', one[0]);
+        ErrnoException again = assertThrows(ErrnoException.class, () -> Posix.read(r, one, 0, 1));
+        assertEquals(Errno.EAGAIN, again.errno());
+        Posix.close(w);
+        Posix.close(r);
+    }
+
+    @Test
+    void rlimitsAndIdentityRoundTrip() throws Exception {
+        long[] lim = Posix.getrlimit(Posix.RLIMIT_NOFILE);
+        assertTrue(lim[0] > 0);
+        assertEquals(Posix.getuid(), (int) (long) Long.valueOf(new com.sun.security.auth.module.UnixSystem().getUid()));
+        Posix.Passwd root = Posix.getpwnam("root");
+        assertEquals(0, root.uid());
+        assertEquals(null, Posix.getpwnam("no-such-user-jrunit"));
+        assertEquals(0, Posix.getgrnam("root").gid());
+    }
+}
