@@ -425,6 +425,7 @@ public final class Supervisor {
     }
 
     private boolean finishPresent() {
+        if (!dir.resolve("finish").toFile().exists()) return false; // the common case, without an exception
         try {
             int fd = Posix.open(dir.resolve("finish").toString(), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
             closeQuietly(fd);
@@ -435,6 +436,7 @@ public final class Supervisor {
     }
 
     private void readControl(Service s) {
+        if (!readable(s.controlRead)) return; // cheaper than the EAGAIN a read would throw
         byte[] b = new byte[1];
         int n;
         try {
@@ -443,6 +445,15 @@ public final class Supervisor {
             return; // EAGAIN: nothing written
         }
         if (n == 1) control(s, (char) (b[0] & 0xff));
+    }
+
+    private static boolean readable(int fd) {
+        short[] revents = new short[1];
+        try {
+            return Posix.poll(new int[] {fd}, new short[] {Posix.POLLIN}, revents, 0) > 0 && revents[0] != 0;
+        } catch (ErrnoException e) {
+            return true; // let the read tell
+        }
     }
 
     private void checkTerm() {
@@ -588,9 +599,14 @@ public final class Supervisor {
             return;
         }
         String rel = "control/" + c;
+        Path file = dir.resolve(rel);
+        if (!file.toFile().exists() && !Files.isSymbolicLink(file)) {
+            then.accept(false); // the common case, without an exception
+            return;
+        }
         int mode;
         try {
-            mode = (Integer) Files.getAttribute(dir.resolve(rel), "unix:mode");
+            mode = (Integer) Files.getAttribute(file, "unix:mode");
         } catch (NoSuchFileException e) {
             then.accept(false);
             return;
