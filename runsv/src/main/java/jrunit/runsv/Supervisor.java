@@ -57,6 +57,8 @@ public final class Supervisor {
     private boolean termRequested;
     private boolean wakeRequested;
     private boolean started;
+    /** When to look for the exit of a child that has no pidfd; 0 when not set. */
+    private long lookAt;
     private boolean finished;
 
     /** The rest of the current main-loop iteration; runs until empty or until the supervisor waits. */
@@ -314,12 +316,18 @@ public final class Supervisor {
         if (sleepUntil != 0) return sleepUntil;
         if (script != null) return Long.MAX_VALUE;
         if (wakeRequested || main.execFailed || (log != null && log.execFailed)) return Long.MIN_VALUE;
+        // a child without a pidfd (pidfd_open failed) is looked for every 100 ms
+        if ((main.pid != 0 && main.pidfd < 0) || (log != null && log.pid != 0 && log.pidfd < 0)) {
+            if (lookAt == 0) lookAt = System.nanoTime() + SECOND / 10;
+            return lookAt;
+        }
         return Long.MAX_VALUE;
     }
 
     /** Something this supervisor watches happened (or its deadline passed): carry on as far as possible without blocking. */
     void wake() {
         if (finished) return;
+        lookAt = 0;
         if (sleepUntil != 0) {
             if (System.nanoTime() - sleepUntil < 0) return;
             sleepUntil = 0;
