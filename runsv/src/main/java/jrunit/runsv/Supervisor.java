@@ -94,7 +94,8 @@ public final class Supervisor {
      * @throws SupervisorException with runit's fatal text; nothing is left open
      */
     public static Supervisor open(Path dir, String name) throws SupervisorException {
-        Path abs = dir.toAbsolutePath().normalize();
+        if (dir.toString().isEmpty()) throw new SupervisorException("unable to change to directory: " + Errno.text(Errno.ENOENT));
+        Path abs = dir.toAbsolutePath(); // not normalised: "a/../b" means what chdir makes of it
         try {
             BasicFileAttributes a = Files.readAttributes(abs, BasicFileAttributes.class);
             if (!a.isDirectory()) throw new SupervisorException("unable to change to directory: " + Errno.text(Errno.ENOTDIR));
