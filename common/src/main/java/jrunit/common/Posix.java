@@ -620,6 +620,67 @@ public final class Posix {
         }
     }
 
+    /**
+     * {@link #execve} for a tool that hands on what its own caller gave it (chpst): path, argv and
+     * environment as raw bytes, passed byte for byte ({@code env == null}: this process's own), and
+     * the caller's signal state instead of a clean one: after the reset, {@code blocked} becomes the
+     * signal mask and the signals in {@code ignored} are set to SIG_IGN (bit n-1 stands for signal n;
+     * KILL, STOP and glibc's 32 and 33 are left alone). Returns only by throwing.
+     */
+    public static ErrnoException execve(byte[] path, List<byte[]> argv, List<byte[]> env, long blocked, long ignored,
+                                        int... keepFds) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            prepareExec(a, keepFds);
+            MemorySegment envp = env == null ? environ() : cBytesArray(a, env);
+            MemorySegment argvp = cBytesArray(a, argv);
+            MemorySegment file = cBytes(a, path);
+            MemorySegment ign = a.allocate(SIGACTION_SIZE, 8);
+            ign.set(JAVA_LONG, 0, 1L); // SIG_IGN, empty mask, no flags
+            for (int sig = 1; sig <= NSIG_MAX; sig++) {
+                if ((ignored & (1L << (sig - 1))) == 0 || sig == SIGKILL || sig == SIGSTOP || sig == 32 || sig == 33) continue;
+                int ignoredResult = (int) SIGACTION.handle().invokeExact(sig, ign, MemorySegment.NULL);
+            }
+            MemorySegment mask = a.allocate(SIGSET_SIZE, 8);
+            mask.set(JAVA_LONG, 0, blocked);
+            int ignoredResult = (int) SIGPROCMASK.handle().invokeExact(2 /* SIG_SETMASK */, mask, MemorySegment.NULL);
+            int r = (int) EXECVE.handle().invokeExact(st, file, argvp, envp);
+            return new ErrnoException("execve", errno(st));
+        } catch (ErrnoException e) {
+            return e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /**
+     * The names in a directory as raw bytes, in the order readdir(3) gives them ("." and ".."
+     * included): getdents64 on {@code dirFd}, a descriptor opened with O_DIRECTORY. Raw bytes because
+     * the JDK decodes file names with the locale's charset and loses non-ASCII names under LANG=C.
+     */
+    public static List<byte[]> readDirectory(int dirFd) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            long size = 32768;
+            MemorySegment buf = a.allocate(size, 8);
+            List<byte[]> names = new java.util.ArrayList<>();
+            while (true) {
+                long n = (long) SYSCALL3.handle().invokeExact(st, isAarch64() ? 61L : 217L, (long) dirFd, buf.address(), size);
+                check(n, st, "getdents64");
+                if (n == 0) return names;
+                for (long off = 0; off < n; off += Short.toUnsignedInt(buf.get(JAVA_SHORT, off + 16))) {
+                    long end = off + 19;
+                    while (buf.get(ValueLayout.JAVA_BYTE, end) != 0) end++;
+                    names.add(buf.asSlice(off + 19, end - off - 19).toArray(ValueLayout.JAVA_BYTE));
+                }
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
     // ---------------------------------------------------------------- plumbing
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -773,6 +834,19 @@ public final class Posix {
     private static MemorySegment cStringArray(Arena a, List<String> strings) {
         MemorySegment arr = a.allocate(ADDRESS, strings.size() + 1L);
         for (int i = 0; i < strings.size(); i++) arr.setAtIndex(ADDRESS, i, a.allocateFrom(strings.get(i)));
+        arr.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
+        return arr;
+    }
+
+    private static MemorySegment cBytes(Arena a, byte[] bytes) {
+        MemorySegment s = a.allocate(bytes.length + 1L);
+        MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, 0, bytes.length);
+        return s; // allocate() zeroes: the last byte is the terminating NUL
+    }
+
+    private static MemorySegment cBytesArray(Arena a, List<byte[]> strings) {
+        MemorySegment arr = a.allocate(ADDRESS, strings.size() + 1L);
+        for (int i = 0; i < strings.size(); i++) arr.setAtIndex(ADDRESS, i, cBytes(a, strings.get(i)));
         arr.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
         return arr;
     }

@@ -60,16 +60,30 @@ public final class RunitOptions {
         }
     }
 
+    /** One option as it appeared on the command line: its letter and its argument ({@code null} for a flag). */
+    public record Occurrence(char option, String argument) {}
+
     /** The parsed command line. */
     public static final class Parsed {
         private final Map<Character, List<String>> values;
         private final Map<Character, Integer> counts;
         private final List<String> operands;
+        private final List<Occurrence> occurrences;
 
-        private Parsed(Map<Character, List<String>> values, Map<Character, Integer> counts, List<String> operands) {
+        private Parsed(Map<Character, List<String>> values, Map<Character, Integer> counts, List<String> operands,
+                       List<Occurrence> occurrences) {
             this.values = values;
             this.counts = counts;
             this.operands = operands;
+            this.occurrences = occurrences;
+        }
+
+        /**
+         * Every option in command-line order, for tools where the order between different letters
+         * matters (chpst: {@code -m} and {@code -d} both set the data limit; the later one wins).
+         */
+        public List<Occurrence> occurrences() {
+            return occurrences;
         }
 
         public boolean has(char option) {
@@ -120,7 +134,26 @@ public final class RunitOptions {
         }
         List<String> operands = new ArrayList<>();
         if (r.hasMatchedPositional(0)) operands.addAll(List.of((String[]) r.matchedPositional(0).getValue()));
-        return new Parsed(values, counts, operands);
+        return new Parsed(values, counts, operands, occurrences(args));
+    }
+
+    /** The options in order, walked as getopt does (the command line is known to be valid here). */
+    private List<Occurrence> occurrences(String[] args) {
+        List<Occurrence> out = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--") || !a.startsWith("-") || a.equals("-")) break;
+            for (int j = 1; j < a.length(); j++) {
+                char c = a.charAt(j);
+                if (Boolean.TRUE.equals(letters.get(c))) {
+                    String arg = j + 1 < a.length() ? a.substring(j + 1) : (++i < args.length ? args[i] : "");
+                    out.add(new Occurrence(c, arg));
+                    break;
+                }
+                out.add(new Occurrence(c, null));
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** The offending option letter, from picocli's message ("Unknown option: '-x'…", "…option '-w'…"). */
