@@ -1,6 +1,5 @@
 package jrunit.chpst;
 
-import jrunit.common.Errno;
 import jrunit.common.ErrnoException;
 import jrunit.common.Posix;
 
@@ -11,27 +10,16 @@ import java.util.List;
  * The last step: replace this process (the JVM) with the program, as runit's pathexec does. A name
  * without '/' is searched in PATH taken from chpst's own environment (not the envdir's: an env/PATH
  * file changes what the program sees, not where it is found); no PATH means "/bin:/usr/bin"; an
- * empty element is the current directory. ENOENT tries the next element; EACCES, EPERM and EISDIR
- * are remembered and the search goes on; any other error ends it. The program gets the caller's
- * descriptors, signal mask and ignored signals, never the JVM's.
+ * empty element is the current directory. The search itself, the limits and the caller's signal
+ * state are applied in one native step ({@link Posix#execve(List, List, List, long, long, long[], int...)}),
+ * so the JVM needs no memory once the limits are lowered.
  */
 final class ProgramExec {
     private ProgramExec() {}
 
-    /**
-     * Returns only on failure, with the errno runit would report.
-     *
-     * @param env the program's environment, or {@code null} for the caller's unchanged
-     */
-    static int exec(Caller caller, String program, List<String> argv, List<String> env, int[] keepFds) {
-        List<byte[]> rawArgv = new ArrayList<>(argv.size());
-        for (String a : argv) rawArgv.add(ByteStrings.bytes(a));
-        List<byte[]> rawEnv = null;
-        if (env != null) {
-            rawEnv = new ArrayList<>(env.size());
-            for (String e : env) rawEnv.add(ByteStrings.bytes(e));
-        }
-        if (program.indexOf('/') >= 0) return attempt(caller, program, rawArgv, rawEnv, keepFds);
+    /** Where {@code program} is looked for, in order. */
+    static List<String> candidates(Caller caller, String program) {
+        if (program.indexOf('/') >= 0) return List.of(program);
         String path = "/bin:/usr/bin";
         for (String e : caller.env) {
             if (e.startsWith("PATH=")) {
@@ -39,25 +27,28 @@ final class ProgramExec {
                 break;
             }
         }
-        int saved = 0;
-        int errno;
-        while (true) {
-            int split = path.indexOf(':');
-            if (split < 0) split = path.length();
-            String dir = split == 0 ? "." : path.substring(0, split);
-            errno = attempt(caller, dir + "/" + program, rawArgv, rawEnv, keepFds);
-            if (errno != Errno.ENOENT) {
-                saved = errno;
-                if (errno != Errno.EACCES && errno != Errno.EPERM && errno != Errno.EISDIR) return errno;
-            }
-            if (split == path.length()) return saved != 0 ? saved : errno;
-            path = path.substring(split + 1);
-        }
+        List<String> out = new ArrayList<>();
+        for (String dir : path.split(":", -1)) out.add((dir.isEmpty() ? "." : dir) + "/" + program);
+        return out;
     }
 
-    private static int attempt(Caller caller, String file, List<byte[]> argv, List<byte[]> env, int[] keepFds) {
-        ErrnoException e = Posix.execve(ByteStrings.bytes(file), argv, env, caller.blockedSignals, caller.ignoredSignals,
-                keepFds);
-        return e.errno();
+    /**
+     * Returns only on failure.
+     *
+     * @param env    the program's environment, or {@code null} for the caller's unchanged
+     * @param limits (resource, soft, hard) triples to set just before exec
+     */
+    static ErrnoException exec(Caller caller, String program, List<String> argv, List<String> env, long[] limits,
+                               int[] keepFds) {
+        List<byte[]> paths = new ArrayList<>();
+        for (String p : candidates(caller, program)) paths.add(ByteStrings.bytes(p));
+        List<byte[]> rawArgv = new ArrayList<>(argv.size());
+        for (String a : argv) rawArgv.add(ByteStrings.bytes(a));
+        List<byte[]> rawEnv = null;
+        if (env != null) {
+            rawEnv = new ArrayList<>(env.size());
+            for (String e : env) rawEnv.add(ByteStrings.bytes(e));
+        }
+        return Posix.execve(paths, rawArgv, rawEnv, caller.blockedSignals, caller.ignoredSignals, limits, keepFds);
     }
 }

@@ -22,6 +22,7 @@ final class StateChanger {
     }
 
     void run() throws Fatal, QuietExit {
+        if (c.root != null) preloadClasses();
         PendingEnvironment env = new PendingEnvironment();
         if (c.newSession) {
             try {
@@ -64,10 +65,22 @@ final class StateChanger {
             closeStdio(2, "unable to close stderr");
             Chpst.stderrClosed();
         }
-        for (int resource : Changes.LIMIT_ORDER) {
-            if (c.limits[resource] >= Changes.TO_HARD) limit(resource, c.limits[resource]);
+        exec(env, lockFd, limits());
+    }
+
+    /**
+     * After chroot the class path may be out of reach (a directory of classes, as in tests): load
+     * everything the remaining steps need while it is still there.
+     */
+    private static void preloadClasses() {
+        for (Class<?> k : List.of(ProgramExec.class, Account.class, Fatal.class, QuietExit.class, ByteStrings.class,
+                Posix.Passwd.class, Posix.Group.class, ErrnoException.class, Errno.class)) {
+            try {
+                Class.forName(k.getName(), true, k.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(e);
+            }
         }
-        exec(env, lockFd);
     }
 
     /** nice(3): relative to the current value; EACCES is reported as EPERM, as glibc does. */
@@ -134,23 +147,29 @@ final class StateChanger {
         }
     }
 
-    /** The soft limit becomes {@code value}, or the hard limit if it is larger (or "="); the hard limit stays. */
-    private static void limit(int resource, long value) throws Fatal {
-        long[] lim;
-        try {
-            lim = Posix.getrlimit(resource);
-        } catch (ErrnoException e) {
-            throw new Fatal("unable to getrlimit()", e);
+    /**
+     * The limits to set, as (resource, soft, hard) triples in runit's order: the soft limit becomes
+     * the value, or the hard limit if the value is larger (or "="); the hard limit stays. They are
+     * set by the exec step itself.
+     */
+    private long[] limits() throws Fatal {
+        List<Long> triples = new ArrayList<>();
+        for (int resource : Changes.LIMIT_ORDER) {
+            long value = c.limits[resource];
+            if (value < Changes.TO_HARD) continue;
+            long[] lim;
+            try {
+                lim = Posix.getrlimit(resource);
+            } catch (ErrnoException e) {
+                throw new Fatal("unable to getrlimit()", e);
+            }
+            long soft = value < 0 || Long.compareUnsigned(value, lim[1]) > 0 ? lim[1] : value;
+            triples.addAll(List.of((long) resource, soft, lim[1]));
         }
-        long soft = value < 0 || Long.compareUnsigned(value, lim[1]) > 0 ? lim[1] : value;
-        try {
-            Posix.setrlimit(resource, soft, lim[1]);
-        } catch (ErrnoException e) {
-            throw new Fatal("unable to setrlimit()", e);
-        }
+        return triples.stream().mapToLong(Long::longValue).toArray();
     }
 
-    private void exec(PendingEnvironment pending, int lockFd) throws Fatal, QuietExit {
+    private void exec(PendingEnvironment pending, int lockFd, long[] limits) throws Fatal, QuietExit {
         List<String> argv = new ArrayList<>(c.program);
         if (c.argv0 != null) argv.set(0, c.argv0);
         List<String> env = pending.isEmpty() ? null : pending.applyTo(caller.env);
@@ -163,9 +182,10 @@ final class StateChanger {
                 }
             }
         }
-        int errno = ProgramExec.exec(caller, c.program.getFirst(), argv, env, keptFds(lockFd));
+        ErrnoException e = ProgramExec.exec(caller, c.program.getFirst(), argv, env, limits, keptFds(lockFd));
+        if (e.getMessage().startsWith("setrlimit")) throw new Fatal("unable to setrlimit()", e);
         if (c.quiet) throw new QuietExit();
-        throw new Fatal("unable to run: " + argv.getFirst(), errno);
+        throw new Fatal("unable to run: " + argv.getFirst(), e);
     }
 
     /** The caller's descriptors that are still open, and the lock. */

@@ -621,36 +621,79 @@ public final class Posix {
     }
 
     /**
-     * {@link #execve} for a tool that hands on what its own caller gave it (chpst): path, argv and
-     * environment as raw bytes, passed byte for byte ({@code env == null}: this process's own), and
-     * the caller's signal state instead of a clean one: after the reset, {@code blocked} becomes the
-     * signal mask and the signals in {@code ignored} are set to SIG_IGN (bit n-1 stands for signal n;
-     * KILL, STOP and glibc's 32 and 33 are left alone). Returns only by throwing.
+     * The last step of chpst, as one native sequence: the JVM runs no Java code that could need
+     * memory once the limits are lowered. Makes the process state clean as {@link #execve} does, then
+     * sets the soft limits {@code limits} (triples: resource, soft, hard), sets the caller's signal
+     * state ({@code ignored} signals to SIG_IGN, {@code blocked} as the mask; bit n-1 stands for
+     * signal n), and executes the first of {@code paths} that can be executed, as runit's pathexec
+     * searches PATH: ENOENT tries the next path, EACCES/EPERM/EISDIR are remembered and the next is
+     * tried, any other error ends the search; the error returned is the remembered one, else the last.
+     * Everything is passed byte for byte ({@code env == null}: this process's own environment).
+     * Returns only on failure, after putting the limits and the signal mask back; the exception's
+     * message starts with "setrlimit" if a limit could not be set, else with "execve".
      */
-    public static ErrnoException execve(byte[] path, List<byte[]> argv, List<byte[]> env, long blocked, long ignored,
-                                        int... keepFds) {
+    public static ErrnoException execve(List<byte[]> paths, List<byte[]> argv, List<byte[]> env, long blocked, long ignored,
+                                        long[] limits, int... keepFds) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = errnoSlot(a);
-            prepareExec(a, keepFds);
             MemorySegment envp = env == null ? environ() : cBytesArray(a, env);
             MemorySegment argvp = cBytesArray(a, argv);
-            MemorySegment file = cBytes(a, path);
+            MemorySegment[] files = new MemorySegment[paths.size()];
+            for (int i = 0; i < files.length; i++) files[i] = cBytes(a, paths.get(i));
             MemorySegment ign = a.allocate(SIGACTION_SIZE, 8);
             ign.set(JAVA_LONG, 0, 1L); // SIG_IGN, empty mask, no flags
-            for (int sig = 1; sig <= NSIG_MAX; sig++) {
-                if ((ignored & (1L << (sig - 1))) == 0 || sig == SIGKILL || sig == SIGSTOP || sig == 32 || sig == 33) continue;
-                int ignoredResult = (int) SIGACTION.handle().invokeExact(sig, ign, MemorySegment.NULL);
-            }
             MemorySegment mask = a.allocate(SIGSET_SIZE, 8);
             mask.set(JAVA_LONG, 0, blocked);
-            int ignoredResult = (int) SIGPROCMASK.handle().invokeExact(2 /* SIG_SETMASK */, mask, MemorySegment.NULL);
-            int r = (int) EXECVE.handle().invokeExact(st, file, argvp, envp);
-            return new ErrnoException("execve", errno(st));
+            MemorySegment oldMask = a.allocate(SIGSET_SIZE, 8);
+            int n = limits.length / 3;
+            MemorySegment newLimits = a.allocate(JAVA_LONG, 2L * Math.max(1, n));
+            MemorySegment oldLimits = a.allocate(JAVA_LONG, 2L * Math.max(1, n));
+            for (int i = 0; i < n; i++) {
+                check((int) GETRLIMIT.handle().invokeExact(st, (int) limits[3 * i], oldLimits.asSlice(16L * i, 16)), st, "getrlimit");
+                newLimits.setAtIndex(JAVA_LONG, 2L * i, limits[3 * i + 1]);
+                newLimits.setAtIndex(JAVA_LONG, 2L * i + 1, limits[3 * i + 2]);
+            }
+            // Link every call site while memory is plentiful: a failing execve of "" (ENOENT) and a no-op setrlimit.
+            execveCall(st, cBytes(a, new byte[0]), argvp, envp);
+            if (n > 0) setrlimitCall(st, (int) limits[0], oldLimits.asSlice(0, 16));
+            prepareExec(a, keepFds);
+            for (int sig = 1; sig <= NSIG_MAX; sig++) {
+                if ((ignored & (1L << (sig - 1))) == 0 || sig == SIGKILL || sig == SIGSTOP || sig == 32 || sig == 33) continue;
+                int r = (int) SIGACTION.handle().invokeExact(sig, ign, MemorySegment.NULL);
+            }
+            int r = (int) SIGPROCMASK.handle().invokeExact(2 /* SIG_SETMASK */, mask, oldMask);
+            for (int i = 0; i < n; i++) {
+                if (setrlimitCall(st, (int) limits[3 * i], newLimits.asSlice(16L * i, 16)) != 0) {
+                    ErrnoException e = new ErrnoException("setrlimit", errno(st));
+                    r = (int) SIGPROCMASK.handle().invokeExact(2 /* SIG_SETMASK */, oldMask, MemorySegment.NULL);
+                    for (int j = i - 1; j >= 0; j--) setrlimitCall(st, (int) limits[3 * j], oldLimits.asSlice(16L * j, 16));
+                    return e;
+                }
+            }
+            int errno = Errno.ENOENT, saved = 0;
+            for (MemorySegment file : files) {
+                execveCall(st, file, argvp, envp);
+                errno = errno(st);
+                if (errno == Errno.ENOENT) continue;
+                saved = errno;
+                if (errno != Errno.EACCES && errno != Errno.EPERM && errno != Errno.EISDIR) break;
+            }
+            r = (int) SIGPROCMASK.handle().invokeExact(2 /* SIG_SETMASK */, oldMask, MemorySegment.NULL);
+            for (int j = n - 1; j >= 0; j--) setrlimitCall(st, (int) limits[3 * j], oldLimits.asSlice(16L * j, 16));
+            return new ErrnoException("execve", saved != 0 ? saved : errno);
         } catch (ErrnoException e) {
             return e;
         } catch (Throwable t) {
             throw fatal(t);
         }
+    }
+
+    private static void execveCall(MemorySegment st, MemorySegment file, MemorySegment argv, MemorySegment envp) throws Throwable {
+        int r = (int) EXECVE.handle().invokeExact(st, file, argv, envp);
+    }
+
+    private static int setrlimitCall(MemorySegment st, int resource, MemorySegment limit) throws Throwable {
+        return (int) SETRLIMIT.handle().invokeExact(st, resource, limit);
     }
 
     /**
