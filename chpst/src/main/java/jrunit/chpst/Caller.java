@@ -55,7 +55,7 @@ final class Caller {
         }
         long pid = ProcessHandle.current().pid();
         long blocked = statusMask(Path.of("/proc/self/task/" + pid + "/status"), "SigBlk:");
-        long ignored = statusMask(Path.of("/proc/self/status"), "SigIgn:");
+        long ignored = statusMask(Path.of("/proc/self/status"), "SigIgn:") | launcherIgnored();
         Set<String> jvmFiles = jvmFiles(cmdline, javaArgs.length);
         String javaHome = realPath(System.getProperty("java.home")) + "/";
         List<Integer> inherited = new ArrayList<>();
@@ -121,6 +121,24 @@ final class Caller {
             return Path.of(p).toRealPath().toString();
         } catch (IOException | RuntimeException e) {
             return Path.of(p).toAbsolutePath().normalize().toString();
+        }
+    }
+
+    /**
+     * Signals the JVM catches itself lose an inherited SIG_IGN before chpst can see it. The launcher
+     * script reads its own SigIgn (the caller's) and passes it as {@code -Djrunit.sigign=HEX}; of
+     * those, the signals that are safe to ignore in a JVM for the last instant before exec (QUIT,
+     * USR2, PIPE, XFSZ) are handed on. Fault signals (SEGV, BUS...) are not: the JVM relies on them.
+     */
+    private static long launcherIgnored() {
+        String hex = System.getProperty("jrunit.sigign");
+        if (hex == null || hex.isBlank()) return 0;
+        long safe = (1L << (jrunit.common.Posix.SIGQUIT - 1)) | (1L << (jrunit.common.Posix.SIGUSR2 - 1)) | (1L << (jrunit.common.Posix.SIGPIPE - 1))
+                | (1L << (jrunit.common.Posix.SIGXFSZ - 1));
+        try {
+            return Long.parseUnsignedLong(hex.trim(), 16) & safe;
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 
