@@ -53,7 +53,7 @@ final class Caller {
             env = new ArrayList<>();
             for (var e : System.getenv().entrySet()) env.add(ByteStrings.fromJava(e.getKey() + "=" + e.getValue()));
         }
-        long pid = ProcessHandle.current().pid();
+        String pid = ownPid();
         long blocked = statusMask(Path.of("/proc/self/task/" + pid + "/status"), "SigBlk:");
         long ignored = statusMask(Path.of("/proc/self/status"), "SigIgn:") | launcherIgnored();
         Set<String> jvmFiles = jvmFiles(cmdline, javaArgs.length);
@@ -139,6 +139,15 @@ final class Caller {
             return Long.parseUnsignedLong(hex.trim(), 16) & safe;
         } catch (NumberFormatException e) {
             return 0;
+        }
+    }
+
+    /** This process's id from /proc/self (ProcessHandle would start the JDK's process machinery). */
+    private static String ownPid() {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self")).toString();
+        } catch (IOException | RuntimeException e) {
+            return "self";
         }
     }
 
