@@ -78,7 +78,7 @@ final class Caller {
         } catch (IOException | RuntimeException e) {
             // no /proc: hand on only 0, 1 and 2
         }
-        return new Caller(args, env, blocked, ignored, inherited.stream().mapToInt(Integer::intValue).toArray(), stdioJvm);
+        return new Caller(args, env, blocked, ignored, toArray(inherited), stdioJvm);
     }
 
     /**
@@ -92,10 +92,21 @@ final class Caller {
         if (cmdline == null || cmdline.size() <= javaArgs.length) return fallback;
         List<String> tail = cmdline.subList(cmdline.size() - javaArgs.length, cmdline.size());
         for (int i = 0; i < javaArgs.length; i++) {
-            boolean ascii = javaArgs[i].chars().allMatch(c -> c < 0x80);
-            if (ascii && !javaArgs[i].equals(tail.get(i))) return fallback;
+            if (isAscii(javaArgs[i]) && !javaArgs[i].equals(tail.get(i))) return fallback;
         }
         return List.copyOf(tail);
+    }
+
+    // Plain loops, no lambdas or streams: their first use costs start-up time.
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) if (s.charAt(i) >= 0x80) return false;
+        return true;
+    }
+
+    static int[] toArray(List<Integer> list) {
+        int[] a = new int[list.size()];
+        for (int i = 0; i < a.length; i++) a[i] = list.get(i);
+        return a;
     }
 
     /** The files the JVM itself keeps open: class path entries and CDS/AOT archives named in its options. */

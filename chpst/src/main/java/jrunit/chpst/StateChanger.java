@@ -166,7 +166,9 @@ final class StateChanger {
             long soft = value < 0 || Long.compareUnsigned(value, lim[1]) > 0 ? lim[1] : value;
             triples.addAll(List.of((long) resource, soft, lim[1]));
         }
-        return triples.stream().mapToLong(Long::longValue).toArray();
+        long[] a = new long[triples.size()];
+        for (int i = 0; i < a.length; i++) a[i] = triples.get(i);
+        return a;
     }
 
     private void exec(PendingEnvironment pending, int lockFd, long[] limits) throws Fatal, QuietExit {
@@ -200,6 +202,6 @@ final class StateChanger {
             }
         }
         if (lockFd >= 0) keep.add(lockFd);
-        return keep.stream().mapToInt(Integer::intValue).toArray();
+        return Caller.toArray(keep);
     }
 }
