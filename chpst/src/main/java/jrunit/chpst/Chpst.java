@@ -1,6 +1,7 @@
 package jrunit.chpst;
 
 import jrunit.common.Errno;
+import jrunit.common.Posix;
 import jrunit.common.ProgramName;
 import jrunit.common.RunitOptions;
 
@@ -69,43 +70,52 @@ public final class Chpst {
 
     private static Changes chpst(List<String> args, String progname, String invokedAs) throws Usage {
         Usage usage = Usage.of(progname, CHPST_SYNOPSIS);
-        RunitOptions.Parsed p = parse(CHPST_OPTIONS, args, usage, invokedAs);
         Changes c = new Changes();
-        for (RunitOptions.Occurrence o : p.occurrences()) {
-            String arg = o.argument();
-            switch (o.option()) {
-                case 'u' -> { c.setUser = arg; c.setUserSpec = true; }
-                case 'U' -> { c.envUser = arg; c.envUserSpec = true; }
-                case 'b' -> c.argv0 = arg;
-                case 'e' -> { c.envDir = arg; c.envDirLenient = true; }
-                case 'm' -> c.limitMemory(number(arg, usage));
-                case 'd' -> c.limits[jrunit.common.Posix.RLIMIT_DATA] = number(arg, usage);
-                case 'o' -> c.limits[jrunit.common.Posix.RLIMIT_NOFILE] = number(arg, usage);
-                case 'p' -> c.limits[jrunit.common.Posix.RLIMIT_NPROC] = number(arg, usage);
-                case 'f' -> c.limits[jrunit.common.Posix.RLIMIT_FSIZE] = number(arg, usage);
-                case 'c' -> c.limits[jrunit.common.Posix.RLIMIT_CORE] = number(arg, usage);
-                case 'r' -> c.limits[jrunit.common.Posix.RLIMIT_RSS] = number(arg, usage);
-                case 't' -> c.limits[jrunit.common.Posix.RLIMIT_CPU] = number(arg, usage);
-                case '/' -> c.root = arg;
-                case 'C' -> c.workDir = arg;
-                case 'n' -> c.nice = niceValue(arg, usage);
-                case 'l', 'L' -> {
-                    if (c.lock != null) throw usage;
-                    c.lock = arg;
-                    c.lockWait = o.option() == 'l';
-                }
-                case 'v' -> c.verbose = true;
-                case 'P' -> c.newSession = true;
-                case '0' -> c.closeStdin = true;
-                case '1' -> c.closeStdout = true;
-                case '2' -> c.closeStderr = true;
-                case 'V' -> throw new Usage(VERSION + "\n" + usage.text);
-                default -> throw usage;
-            }
+        RunitOptions.Parsed p;
+        try {
+            p = CHPST_OPTIONS.parse(args.toArray(String[]::new));
+        } catch (RunitOptions.UsageException e) {
+            // runit acts on the options before the bad one first: -V or a bad -n exits before getopt complains
+            for (RunitOptions.Occurrence o : e.before()) chpstOption(c, o, usage);
+            throw usage.after(invokedAs + ": " + e.getMessage());
         }
+        for (RunitOptions.Occurrence o : p.occurrences()) chpstOption(c, o, usage);
         if (p.operands().isEmpty()) throw usage;
         c.program = p.operands();
         return c;
+    }
+
+    private static void chpstOption(Changes c, RunitOptions.Occurrence o, Usage usage) throws Usage {
+        String arg = o.argument();
+        switch (o.option()) {
+            case 'u' -> { c.setUser = arg; c.setUserSpec = true; }
+            case 'U' -> { c.envUser = arg; c.envUserSpec = true; }
+            case 'b' -> c.argv0 = arg;
+            case 'e' -> { c.envDir = arg; c.envDirLenient = true; }
+            case 'm' -> c.limitMemory(number(arg, usage));
+            case 'd' -> c.limits[Posix.RLIMIT_DATA] = number(arg, usage);
+            case 'o' -> c.limits[Posix.RLIMIT_NOFILE] = number(arg, usage);
+            case 'p' -> c.limits[Posix.RLIMIT_NPROC] = number(arg, usage);
+            case 'f' -> c.limits[Posix.RLIMIT_FSIZE] = number(arg, usage);
+            case 'c' -> c.limits[Posix.RLIMIT_CORE] = number(arg, usage);
+            case 'r' -> c.limits[Posix.RLIMIT_RSS] = number(arg, usage);
+            case 't' -> c.limits[Posix.RLIMIT_CPU] = number(arg, usage);
+            case '/' -> c.root = arg;
+            case 'C' -> c.workDir = arg;
+            case 'n' -> c.nice = niceValue(arg, usage);
+            case 'l', 'L' -> {
+                if (c.lock != null) throw usage;
+                c.lock = arg;
+                c.lockWait = o.option() == 'l';
+            }
+            case 'v' -> c.verbose = true;
+            case 'P' -> c.newSession = true;
+            case '0' -> c.closeStdin = true;
+            case '1' -> c.closeStdout = true;
+            case '2' -> c.closeStderr = true;
+            case 'V' -> throw new Usage(VERSION + "\n" + usage.text);
+            default -> throw usage;
+        }
     }
 
     private static Changes accountTool(List<String> args, String progname, boolean toEnvironment) throws Usage {
@@ -157,28 +167,36 @@ public final class Chpst {
     private static Changes softlimit(List<String> args, String progname, String invokedAs) throws Usage {
         Usage usage = Usage.of(progname, SOFTLIMIT_SYNOPSIS);
         Usage badNumber = Usage.of(progname, CHPST_SYNOPSIS);
-        RunitOptions.Parsed p = parse(SOFTLIMIT_OPTIONS, args, usage, invokedAs);
         Changes c = new Changes();
-        for (RunitOptions.Occurrence o : p.occurrences()) {
-            long v = o.argument().equals("=") ? Changes.TO_HARD : number(o.argument(), badNumber);
-            switch (o.option()) {
-                case 'a' -> c.limits[jrunit.common.Posix.RLIMIT_AS] = v;
-                case 'c' -> c.limits[jrunit.common.Posix.RLIMIT_CORE] = v;
-                case 'd' -> c.limits[jrunit.common.Posix.RLIMIT_DATA] = v;
-                case 'f' -> c.limits[jrunit.common.Posix.RLIMIT_FSIZE] = v;
-                case 'l' -> c.limits[jrunit.common.Posix.RLIMIT_MEMLOCK] = v;
-                case 'm' -> c.limitMemory(v);
-                case 'o' -> c.limits[jrunit.common.Posix.RLIMIT_NOFILE] = v;
-                case 'p' -> c.limits[jrunit.common.Posix.RLIMIT_NPROC] = v;
-                case 'r' -> c.limits[jrunit.common.Posix.RLIMIT_RSS] = v;
-                case 's' -> c.limits[jrunit.common.Posix.RLIMIT_STACK] = v;
-                case 't' -> c.limits[jrunit.common.Posix.RLIMIT_CPU] = v;
-                default -> throw usage;
-            }
+        RunitOptions.Parsed p;
+        try {
+            p = SOFTLIMIT_OPTIONS.parse(args.toArray(String[]::new));
+        } catch (RunitOptions.UsageException e) {
+            for (RunitOptions.Occurrence o : e.before()) softlimitOption(c, o, badNumber);
+            throw usage.after(invokedAs + ": " + e.getMessage());
         }
+        for (RunitOptions.Occurrence o : p.occurrences()) softlimitOption(c, o, badNumber);
         if (p.operands().isEmpty()) throw usage;
         c.program = p.operands();
         return c;
+    }
+
+    private static void softlimitOption(Changes c, RunitOptions.Occurrence o, Usage badNumber) throws Usage {
+        long v = o.argument().equals("=") ? Changes.TO_HARD : number(o.argument(), badNumber);
+        switch (o.option()) {
+            case 'a' -> c.limits[Posix.RLIMIT_AS] = v;
+            case 'c' -> c.limits[Posix.RLIMIT_CORE] = v;
+            case 'd' -> c.limits[Posix.RLIMIT_DATA] = v;
+            case 'f' -> c.limits[Posix.RLIMIT_FSIZE] = v;
+            case 'l' -> c.limits[Posix.RLIMIT_MEMLOCK] = v;
+            case 'm' -> c.limitMemory(v);
+            case 'o' -> c.limits[Posix.RLIMIT_NOFILE] = v;
+            case 'p' -> c.limits[Posix.RLIMIT_NPROC] = v;
+            case 'r' -> c.limits[Posix.RLIMIT_RSS] = v;
+            case 's' -> c.limits[Posix.RLIMIT_STACK] = v;
+            case 't' -> c.limits[Posix.RLIMIT_CPU] = v;
+            default -> throw badNumber;
+        }
     }
 
     /** getopt errors carry the invoked name as is (a leading 'd' kept), the usage the personality's name. */

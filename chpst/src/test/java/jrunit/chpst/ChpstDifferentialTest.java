@@ -95,6 +95,14 @@ class ChpstDifferentialTest {
         same("chpst", "-t", "1s", "true");
         same("chpst", "-l", "a", "-L", "b", "true");
         same("chpst", "-L", "a", "-L", "b", "true");
+        // options before a bad one are acted on first, as getopt hands them over one by one
+        same("chpst", "-V", "-Z", "true");
+        same("chpst", "-n", "x", "-Z", "true");
+        same("chpst", "-Z", "-n", "x", "true");
+        same("chpst", "-l", "a", "-L", "b", "-u");
+        same("chpst", "-P0-", "true");
+        same("softlimit", "-o", "abc", "-z", "true");
+        same("softlimit", "-o");
         same("dchpst", "-Z");
         same("other", "-Z");
     }

@@ -55,8 +55,23 @@ public final class RunitOptions {
 
     /** A bad command line, with runit's message text (without the program-name prefix). */
     public static final class UsageException extends Exception {
+        private final List<Occurrence> before;
+
         public UsageException(String message) {
+            this(message, List.of());
+        }
+
+        UsageException(String message, List<Occurrence> before) {
             super(message);
+            this.before = before;
+        }
+
+        /**
+         * The options read before the bad one, in order: getopt hands those to the program first,
+         * and a tool may already exit on one of them (chpst's {@code -V}, a bad {@code -n}).
+         */
+        public List<Occurrence> before() {
+            return before;
         }
     }
 
@@ -116,9 +131,9 @@ public final class RunitOptions {
         try {
             r = new CommandLine(spec()).parseArgs(args);
         } catch (CommandLine.MissingParameterException e) {
-            throw new UsageException("option requires an argument -- " + letter(e.getMessage(), args));
+            throw new UsageException("option requires an argument -- " + letter(e.getMessage(), args), occurrences(args));
         } catch (CommandLine.ParameterException e) {
-            throw new UsageException("illegal option -- " + letter(e.getMessage(), args));
+            throw new UsageException("illegal option -- " + letter(e.getMessage(), args), occurrences(args));
         }
         Map<Character, List<String>> values = new HashMap<>();
         Map<Character, Integer> counts = new HashMap<>();
@@ -137,7 +152,7 @@ public final class RunitOptions {
         return new Parsed(values, counts, operands, occurrences(args));
     }
 
-    /** The options in order, walked as getopt does (the command line is known to be valid here). */
+    /** The options in order, walked as getopt does, up to the first bad one if there is one. */
     private List<Occurrence> occurrences(String[] args) {
         List<Occurrence> out = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -145,9 +160,11 @@ public final class RunitOptions {
             if (a.equals("--") || !a.startsWith("-") || a.equals("-")) break;
             for (int j = 1; j < a.length(); j++) {
                 char c = a.charAt(j);
-                if (Boolean.TRUE.equals(letters.get(c))) {
-                    String arg = j + 1 < a.length() ? a.substring(j + 1) : (++i < args.length ? args[i] : "");
-                    out.add(new Occurrence(c, arg));
+                Boolean takesArgument = letters.get(c);
+                if (takesArgument == null) return List.copyOf(out);
+                if (takesArgument) {
+                    if (j + 1 == a.length() && i + 1 == args.length) return List.copyOf(out);
+                    out.add(new Occurrence(c, j + 1 < a.length() ? a.substring(j + 1) : args[++i]));
                     break;
                 }
                 out.add(new Occurrence(c, null));
