@@ -23,12 +23,17 @@ JAVA
 opts=$(sed -n 's/^exec "$jdk\/bin\/java" \(.*\) $aot.*/\1/p' "$bin/chpst")
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-time_ms() { # runs the command $runs times, prints the median wall time in ms
-    local i s e
+# Runs the command $runs times; prints "wall cpu": median wall and median CPU (user+sys) in ms.
+# CPU time is the steadier figure on a busy machine.
+time_ms() {
+    local i t walls=() cpus=() TIMEFORMAT='%R %U %S'
     for ((i = 0; i < runs; i++)); do
-        s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N)
-        echo $(( (e - s) / 1000 ))
-    done | median | awk '{printf "%.1f", $1 / 1000}'
+        t=$( { time "$@" >/dev/null 2>&1; } 2>&1 )
+        set -- "$@"
+        walls+=("$(echo "$t" | awk '{printf "%.0f", $1 * 1000}')")
+        cpus+=("$(echo "$t" | awk '{printf "%.0f", ($2 + $3) * 1000}')")
+    done
+    echo "$(printf '%s\n' "${walls[@]}" | median) $(printf '%s\n' "${cpus[@]}" | median)"
 }
 
 # The same JVM with an AOT cache (JDK 25), trained in this run on failing calls (exec would skip the
@@ -50,9 +55,15 @@ bare=$(time_ms "$jdk/bin/java" $opts -cp "$tmp" Hello)
 aot_u=$(time_ms aot chpst -u nobody true)
 aot_e=$(time_ms aot envdir "$tmp/env" true)
 
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
-printf '%-28s %10s %10s %14s %14s %12s\n' "median of $runs runs (ms)" jrunit runit "jrunit/runit" "jrunit/bareJVM" "jrunit+AOT"
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", a / b}'; }
-printf '%-28s %10s %10s %14s %14s %12s\n' "chpst -u nobody true" "$ours_u" "$runit_u" "$(ratio "$ours_u" "$runit_u")" "$(ratio "$ours_u" "$bare")" "$aot_u"
-printf '%-28s %10s %10s %14s %14s %12s\n' "envdir DIR true" "$ours_e" "$runit_e" "$(ratio "$ours_e" "$runit_e")" "$(ratio "$ours_e" "$bare")" "$aot_e"
-printf '%-28s %10s\n' "bare JVM hello-world" "$bare"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs; median of $runs runs, wall/CPU in ms"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", a / (b > 0 ? b : 1)}'; }
+row() { # name, ours, runit, aot ("wall cpu" each)
+    set -- "$1" $2 $3 $4
+    printf '%-22s %11s %11s %13s %15s %11s\n' "$1" "$2/$3" "$4/$5" "$(ratio "$2" "$4")/$(ratio "$3" "$5")" \
+        "$(ratio "$2" "$bare_wall")/$(ratio "$3" "$bare_cpu")" "$6/$7"
+}
+set -- $bare; bare_wall=$1 bare_cpu=$2
+printf '%-22s %11s %11s %13s %15s %11s\n' "" jrunit runit jrunit/runit jrunit/bareJVM jrunit+AOT
+row "chpst -u nobody true" "$ours_u" "$runit_u" "$aot_u"
+row "envdir DIR true" "$ours_e" "$runit_e" "$aot_e"
+printf '%-22s %11s\n' "bare JVM hello-world" "$bare_wall/$bare_cpu"

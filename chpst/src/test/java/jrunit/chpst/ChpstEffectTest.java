@@ -22,6 +22,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** What our chpst does, seen from inside the program it runs. */
 class ChpstEffectTest {
+    /** Each step starts a JVM: generous on a shared, busy machine. */
+    private static final java.time.Duration LONG = java.time.Duration.ofSeconds(120);
+
     @TempDir
     Path dir;
     private final List<Process> started = new ArrayList<>();
@@ -55,7 +58,7 @@ class ChpstEffectTest {
         Path out = dir.resolve("out");
         Process p = start(Peers.ours("chpst", List.of("sh", "-c",
                 "echo $$; grep -E '^(Threads|Name)' /proc/$$/status; tr '\\0' '\\n' </proc/$$/environ; ls /proc/$$/fd")), out);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         List<String> lines = Files.readAllLines(out);
         assertEquals(String.valueOf(p.pid()), lines.get(0), "the program runs in the PID we started: " + lines);
         assertEquals("Name:\tsh", lines.get(1));
@@ -120,17 +123,17 @@ class ChpstEffectTest {
         Process p = start(Peers.ours("chpst", List.of("-l", lock.toString(), "sh", "-c",
                 "echo locked; while [ ! -e " + release + " ]; do sleep 0.05; done")), out);
         // chpst waits in flock: the kernel lists it as a blocked waiter on our lock
-        Await.until("chpst waits for the lock", () -> readLocks().contains("-> FLOCK"));
+        Await.until("chpst waits for the lock", LONG, () -> waitsForLock(p.pid()));
         assertEquals("", Files.readString(out));
         Posix.close(held);
-        Await.until("the program runs once the lock is free", () -> read(out).equals("locked\n"));
+        Await.until("the program runs once the lock is free", LONG, () -> read(out).equals("locked\n"));
         // the program holds the lock while it runs
         int probe = Posix.open(lock.toString(), Posix.O_WRONLY | Posix.O_CLOEXEC, 0);
         heldLocks.add(probe);
         ErrnoException busy = assertThrows(ErrnoException.class, () -> Posix.flock(probe, Posix.LOCK_EX | Posix.LOCK_NB));
         assertEquals(Errno.EAGAIN, busy.errno());
         Files.createFile(release);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         Posix.flock(probe, Posix.LOCK_EX | Posix.LOCK_NB);
         assertEquals("600", Integer.toOctalString(Files.getPosixFilePermissions(lock).stream()
                 .mapToInt(x -> 1 << (8 - x.ordinal())).sum()));
@@ -142,6 +145,14 @@ class ChpstEffectTest {
         } catch (java.io.IOException e) {
             return "";
         }
+    }
+
+    /** The kernel lists {@code pid} as a blocked waiter ("-> FLOCK ... pid ...") in /proc/locks. */
+    private static boolean waitsForLock(long pid) {
+        for (String line : readLocks().split("\n")) {
+            if (line.contains("-> FLOCK") && line.contains(" " + pid + " ")) return true;
+        }
+        return false;
     }
 
     private static String readLocks() {
@@ -162,10 +173,10 @@ class ChpstEffectTest {
         assertEquals("chpst: fatal: unable to lock: " + lock + ": temporary failure\n", r.err());
         Path out = dir.resolve("out");
         Process p = start(Peers.ours("setlock", List.of("-n", lock.toString(), "echo", "got it")), out);
-        Await.until("setlock -n waits for the lock", () -> readLocks().contains("-> FLOCK"));
+        Await.until("setlock -n waits for the lock", LONG, () -> waitsForLock(p.pid()));
         heldLocks.remove(Integer.valueOf(held));
         Posix.close(held);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals("got it\n", Files.readString(out));
     }
 

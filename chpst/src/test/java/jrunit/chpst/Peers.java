@@ -68,7 +68,7 @@ final class Peers {
         pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         Process p = pb.start();
         try {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) fail("did not finish within 60 s: " + cmd);
+            if (!p.waitFor(120, TimeUnit.SECONDS)) fail("did not finish within 120 s: " + cmd);
         } finally {
             p.destroyForcibly();
         }
