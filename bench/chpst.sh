@@ -37,12 +37,12 @@ time_ms() {
 }
 
 # The same JVM with an AOT cache (JDK 25), trained in this run on failing calls (exec would skip the
-# dump at exit): what packaging's lib/jrunit/aot/chpst.aot would give. -Xshare:auto must go with it.
+# dump at exit; -u :0:0 stays root, so the cache can be written): what packaging's lib/jrunit/aot/chpst.aot would give. -Xshare:auto must go with it.
 lib=$here/packaging/target/jrunit/lib/jrunit
 cp="$lib/jrunit-chpst.jar:$lib/jrunit-common.jar:$lib/picocli.jar"
 aotopts=$(echo "$opts" | sed 's/-Xshare:auto//')
 "$jdk/bin/java" $aotopts -XX:AOTCacheOutput="$tmp/chpst.aot" --enable-native-access=ALL-UNNAMED \
-    -Djrunit.argv0=chpst -cp "$cp" jrunit.chpst.Chpst -u nobody -e "$tmp/env" -o 100 nosuchprog 2>/dev/null >&2 || true
+    -Djrunit.argv0=chpst -cp "$cp" jrunit.chpst.Chpst -u :0:0 -U nobody -e "$tmp/env" -o 100 nosuchprog 2>/dev/null >&2 || true
 aot() { "$jdk/bin/java" $aotopts -XX:AOTCache="$tmp/chpst.aot" --enable-native-access=ALL-UNNAMED -Djrunit.argv0="$1" \
     -cp "$cp" jrunit.chpst.Chpst "${@:2}"; }
 
