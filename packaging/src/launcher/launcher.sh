@@ -8,5 +8,10 @@ lib=${self%/*/*}/lib/jrunit
 jdk=$(jrunit_find_jdk) || { echo "@TOOL@: fatal: no JDK 25 or newer found: set JRUNIT_JAVA_HOME" >&2; exit 111; }
 aot=
 [ -r "$lib/aot/@TOOL@.aot" ] && aot="-XX:AOTCache=$lib/aot/@TOOL@.aot"
-exec "$jdk/bin/java" @JVM_OPTS@ $aot --enable-native-access=ALL-UNNAMED -Djrunit.argv0="$0" \
+sigign=
+case @TOOL@ in chpst)
+    # chpst hands its caller's ignored signals on to the program; the JVM hides those it catches itself
+    while IFS=' 	:' read -r k v; do [ "$k" = SigIgn ] && { sigign=-Djrunit.sigign=$v; break; }; done 2>/dev/null </proc/$$/status
+esac
+exec "$jdk/bin/java" @JVM_OPTS@ $aot $sigign --enable-native-access=ALL-UNNAMED -Djrunit.argv0="$0" \
     -cp "@CLASSPATH@" @MAIN@ "$@"

@@ -620,6 +620,110 @@ public final class Posix {
         }
     }
 
+    /**
+     * The last step of chpst, as one native sequence: the JVM runs no Java code that could need
+     * memory once the limits are lowered. Makes the process state clean as {@link #execve} does, then
+     * sets the soft limits {@code limits} (triples: resource, soft, hard), sets the caller's signal
+     * state ({@code ignored} signals to SIG_IGN, {@code blocked} as the mask; bit n-1 stands for
+     * signal n), and executes the first of {@code paths} that can be executed, as runit's pathexec
+     * searches PATH: ENOENT tries the next path, EACCES/EPERM/EISDIR are remembered and the next is
+     * tried, any other error ends the search; the error returned is the remembered one, else the last.
+     * Everything is passed byte for byte ({@code env == null}: this process's own environment).
+     * Returns only on failure, after putting the limits and the signal mask back; the exception's
+     * message starts with "setrlimit" if a limit could not be set, else with "execve".
+     */
+    public static ErrnoException execve(List<byte[]> paths, List<byte[]> argv, List<byte[]> env, long blocked, long ignored,
+                                        long[] limits, int... keepFds) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            MemorySegment envp = env == null ? environ() : cBytesArray(a, env);
+            MemorySegment argvp = cBytesArray(a, argv);
+            MemorySegment[] files = new MemorySegment[paths.size()];
+            for (int i = 0; i < files.length; i++) files[i] = cBytes(a, paths.get(i));
+            MemorySegment ign = a.allocate(SIGACTION_SIZE, 8);
+            ign.set(JAVA_LONG, 0, 1L); // SIG_IGN, empty mask, no flags
+            MemorySegment mask = a.allocate(SIGSET_SIZE, 8);
+            mask.set(JAVA_LONG, 0, blocked);
+            MemorySegment oldMask = a.allocate(SIGSET_SIZE, 8);
+            int n = limits.length / 3;
+            MemorySegment newLimits = a.allocate(JAVA_LONG, 2L * Math.max(1, n));
+            MemorySegment oldLimits = a.allocate(JAVA_LONG, 2L * Math.max(1, n));
+            for (int i = 0; i < n; i++) {
+                check((int) GETRLIMIT.handle().invokeExact(st, (int) limits[3 * i], oldLimits.asSlice(16L * i, 16)), st, "getrlimit");
+                newLimits.setAtIndex(JAVA_LONG, 2L * i, limits[3 * i + 1]);
+                newLimits.setAtIndex(JAVA_LONG, 2L * i + 1, limits[3 * i + 2]);
+            }
+            // Link every call site while memory is plentiful: a failing execve of "" (ENOENT) and a no-op setrlimit.
+            execveCall(st, cBytes(a, new byte[0]), argvp, envp);
+            if (n > 0) setrlimitCall(st, (int) limits[0], oldLimits.asSlice(0, 16));
+            prepareExec(a, keepFds);
+            for (int sig = 1; sig <= NSIG_MAX; sig++) {
+                if ((ignored & (1L << (sig - 1))) == 0 || sig == SIGKILL || sig == SIGSTOP || sig == 32 || sig == 33) continue;
+                int r = (int) SIGACTION.handle().invokeExact(sig, ign, MemorySegment.NULL);
+            }
+            int r = (int) SIGPROCMASK.handle().invokeExact(2 /* SIG_SETMASK */, mask, oldMask);
+            for (int i = 0; i < n; i++) {
+                if (setrlimitCall(st, (int) limits[3 * i], newLimits.asSlice(16L * i, 16)) != 0) {
+                    ErrnoException e = new ErrnoException("setrlimit", errno(st));
+                    r = (int) SIGPROCMASK.handle().invokeExact(2 /* SIG_SETMASK */, oldMask, MemorySegment.NULL);
+                    for (int j = i - 1; j >= 0; j--) setrlimitCall(st, (int) limits[3 * j], oldLimits.asSlice(16L * j, 16));
+                    return e;
+                }
+            }
+            int errno = Errno.ENOENT, saved = 0;
+            for (MemorySegment file : files) {
+                execveCall(st, file, argvp, envp);
+                errno = errno(st);
+                if (errno == Errno.ENOENT) continue;
+                saved = errno;
+                if (errno != Errno.EACCES && errno != Errno.EPERM && errno != Errno.EISDIR) break;
+            }
+            r = (int) SIGPROCMASK.handle().invokeExact(2 /* SIG_SETMASK */, oldMask, MemorySegment.NULL);
+            for (int j = n - 1; j >= 0; j--) setrlimitCall(st, (int) limits[3 * j], oldLimits.asSlice(16L * j, 16));
+            return new ErrnoException("execve", saved != 0 ? saved : errno);
+        } catch (ErrnoException e) {
+            return e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    private static void execveCall(MemorySegment st, MemorySegment file, MemorySegment argv, MemorySegment envp) throws Throwable {
+        int r = (int) EXECVE.handle().invokeExact(st, file, argv, envp);
+    }
+
+    private static int setrlimitCall(MemorySegment st, int resource, MemorySegment limit) throws Throwable {
+        return (int) SETRLIMIT.handle().invokeExact(st, resource, limit);
+    }
+
+    /**
+     * The names in a directory as raw bytes, in the order readdir(3) gives them ("." and ".."
+     * included): getdents64 on {@code dirFd}, a descriptor opened with O_DIRECTORY. Raw bytes because
+     * the JDK decodes file names with the locale's charset and loses non-ASCII names under LANG=C.
+     */
+    public static List<byte[]> readDirectory(int dirFd) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            long size = 32768;
+            MemorySegment buf = a.allocate(size, 8);
+            List<byte[]> names = new java.util.ArrayList<>();
+            while (true) {
+                long n = (long) SYSCALL3.handle().invokeExact(st, isAarch64() ? 61L : 217L, (long) dirFd, buf.address(), size);
+                check(n, st, "getdents64");
+                if (n == 0) return names;
+                for (long off = 0; off < n; off += Short.toUnsignedInt(buf.get(JAVA_SHORT, off + 16))) {
+                    long end = off + 19;
+                    while (buf.get(ValueLayout.JAVA_BYTE, end) != 0) end++;
+                    names.add(buf.asSlice(off + 19, end - off - 19).toArray(ValueLayout.JAVA_BYTE));
+                }
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
     // ---------------------------------------------------------------- plumbing
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -773,6 +877,19 @@ public final class Posix {
     private static MemorySegment cStringArray(Arena a, List<String> strings) {
         MemorySegment arr = a.allocate(ADDRESS, strings.size() + 1L);
         for (int i = 0; i < strings.size(); i++) arr.setAtIndex(ADDRESS, i, a.allocateFrom(strings.get(i)));
+        arr.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
+        return arr;
+    }
+
+    private static MemorySegment cBytes(Arena a, byte[] bytes) {
+        MemorySegment s = a.allocate(bytes.length + 1L);
+        MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, 0, bytes.length);
+        return s; // allocate() zeroes: the last byte is the terminating NUL
+    }
+
+    private static MemorySegment cBytesArray(Arena a, List<byte[]> strings) {
+        MemorySegment arr = a.allocate(ADDRESS, strings.size() + 1L);
+        for (int i = 0; i < strings.size(); i++) arr.setAtIndex(ADDRESS, i, cBytes(a, strings.get(i)));
         arr.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
         return arr;
     }

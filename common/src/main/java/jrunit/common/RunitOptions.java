@@ -55,21 +55,50 @@ public final class RunitOptions {
 
     /** A bad command line, with runit's message text (without the program-name prefix). */
     public static final class UsageException extends Exception {
+        private final List<Occurrence> before;
+
         public UsageException(String message) {
+            this(message, List.of());
+        }
+
+        UsageException(String message, List<Occurrence> before) {
             super(message);
+            this.before = before;
+        }
+
+        /**
+         * The options read before the bad one, in order: getopt hands those to the program first,
+         * and a tool may already exit on one of them (chpst's {@code -V}, a bad {@code -n}).
+         */
+        public List<Occurrence> before() {
+            return before;
         }
     }
+
+    /** One option as it appeared on the command line: its letter and its argument ({@code null} for a flag). */
+    public record Occurrence(char option, String argument) {}
 
     /** The parsed command line. */
     public static final class Parsed {
         private final Map<Character, List<String>> values;
         private final Map<Character, Integer> counts;
         private final List<String> operands;
+        private final List<Occurrence> occurrences;
 
-        private Parsed(Map<Character, List<String>> values, Map<Character, Integer> counts, List<String> operands) {
+        private Parsed(Map<Character, List<String>> values, Map<Character, Integer> counts, List<String> operands,
+                       List<Occurrence> occurrences) {
             this.values = values;
             this.counts = counts;
             this.operands = operands;
+            this.occurrences = occurrences;
+        }
+
+        /**
+         * Every option in command-line order, for tools where the order between different letters
+         * matters (chpst: {@code -m} and {@code -d} both set the data limit; the later one wins).
+         */
+        public List<Occurrence> occurrences() {
+            return occurrences;
         }
 
         public boolean has(char option) {
@@ -102,9 +131,9 @@ public final class RunitOptions {
         try {
             r = new CommandLine(spec()).parseArgs(args);
         } catch (CommandLine.MissingParameterException e) {
-            throw new UsageException("option requires an argument -- " + letter(e.getMessage(), args));
+            throw new UsageException("option requires an argument -- " + letter(e.getMessage(), args), occurrences(args));
         } catch (CommandLine.ParameterException e) {
-            throw new UsageException("illegal option -- " + letter(e.getMessage(), args));
+            throw new UsageException("illegal option -- " + letter(e.getMessage(), args), occurrences(args));
         }
         Map<Character, List<String>> values = new HashMap<>();
         Map<Character, Integer> counts = new HashMap<>();
@@ -120,7 +149,28 @@ public final class RunitOptions {
         }
         List<String> operands = new ArrayList<>();
         if (r.hasMatchedPositional(0)) operands.addAll(List.of((String[]) r.matchedPositional(0).getValue()));
-        return new Parsed(values, counts, operands);
+        return new Parsed(values, counts, operands, occurrences(args));
+    }
+
+    /** The options in order, walked as getopt does, up to the first bad one if there is one. */
+    private List<Occurrence> occurrences(String[] args) {
+        List<Occurrence> out = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--") || !a.startsWith("-") || a.equals("-")) break;
+            for (int j = 1; j < a.length(); j++) {
+                char c = a.charAt(j);
+                Boolean takesArgument = letters.get(c);
+                if (takesArgument == null) return List.copyOf(out);
+                if (takesArgument) {
+                    if (j + 1 == a.length() && i + 1 == args.length) return List.copyOf(out);
+                    out.add(new Occurrence(c, j + 1 < a.length() ? a.substring(j + 1) : args[++i]));
+                    break;
+                }
+                out.add(new Occurrence(c, null));
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** The offending option letter, from picocli's message ("Unknown option: '-x'…", "…option '-w'…"). */

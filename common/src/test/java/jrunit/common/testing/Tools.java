@@ -39,6 +39,8 @@ public final class Tools {
         List<String> cmd = new ArrayList<>(List.of(JAVA, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED",
                 "-Djrunit.argv0=" + argv0, "-cp", System.getProperty("java.class.path"), mainClass(tool)));
+        // as packaging's chpst launcher: the program chpst execs must get the caller's open-files limit
+        if (mainClass(tool).equals("jrunit.chpst.Chpst")) cmd.add(1, "-XX:-MaxFDLimit");
         cmd.addAll(List.of(args));
         return cmd;
     }
