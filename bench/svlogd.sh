@@ -1,0 +1,126 @@
+#!/bin/sh
+# svlogd throughput and line latency: jrunit's svlogd beside Debian's runit svlogd, in the same run.
+#
+#   ./mvn25 -B -q package -DskipTests && bench/svlogd.sh [MB]
+#
+# Throughput: MB/s and lines/s for 100-byte and 1 KiB lines, plain, with -tt, and with -tt and
+# rotation at "s10000000 n5". Timing starts once svlogd has opened its log directory (JVM start-up
+# excluded; start-up is printed separately) and ends when svlogd has exited after end of input.
+# Output bytes are verified: the sizes of all files written (rotated ones taken from -v's
+# "rename: ... SIZE" lines, since n5 deletes old files) must equal input + 26 bytes per line for -tt.
+# Latency: one line written into the pipe -> visible in current (size grew), median and mean of
+# LAT_LINES lines, with -tt.
+# Environment: JRUNIT_SVLOGD (default packaging/target/jrunit/bin/svlogd), RUNIT_SVLOGD
+# (/usr/bin/svlogd), BENCH_DIR (default: a directory in /dev/shm, so the disk does not dominate).
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+ours=${JRUNIT_SVLOGD:-$here/packaging/target/jrunit/bin/svlogd}
+theirs=${RUNIT_SVLOGD:-/usr/bin/svlogd}
+mb=${1:-200}
+lat_lines=${LAT_LINES:-2000}
+base=${BENCH_DIR:-$(mktemp -d /dev/shm/svlogd-bench.XXXXXX)}
+[ -x "$ours" ] || { echo "no $ours: run ./mvn25 -B -q package -DskipTests" >&2; exit 1; }
+[ -x "$theirs" ] || { echo "no $theirs: apt-get install runit" >&2; exit 1; }
+trap 'rm -rf "$base"' EXIT
+
+python3 - "$base" "$mb" <<'EOF'
+import sys
+base, mb = sys.argv[1], int(sys.argv[2])
+for name, width in (("l100", 100), ("l1k", 1024)):
+    line = (b"%0*d" % (width - 1, 0))[: width - 1] + b"\n"
+    n = mb * 1000000 // width
+    with open(f"{base}/{name}.in", "wb") as f:
+        chunk = line * 1000
+        for _ in range(n // 1000):
+            f.write(chunk)
+        f.write(line * (n % 1000))
+EOF
+
+# run IMPL INPUT CONFIG OPTS... -> prints "seconds bytes_out"
+run() {
+    impl=$1 input=$2 config=$3
+    shift 3
+    d=$base/log
+    rm -rf "$d" "$base/fifo" "$base/err"
+    mkdir "$d"
+    printf '%b' "$config" > "$d/config"
+    mkfifo "$base/fifo"
+    "$impl" -v "$@" "$d" < "$base/fifo" 2> "$base/err" &
+    pid=$!
+    exec 3> "$base/fifo"
+    while [ ! -e "$d/current" ]; do sleep 0.01; done
+    t0=$(date +%s.%N)
+    cat "$input" >&3
+    exec 3>&-
+    wait $pid
+    t1=$(date +%s.%N)
+    rotated=$(sed -n 's/.*rename: .* \([0-9][0-9]*\)$/\1/p' "$base/err" | awk '{s+=$1} END {print s+0}')
+    cur=$(stat -c %s "$d/current")
+    echo "$t0 $t1 $((rotated + cur))"
+}
+
+startup() {
+    d=$base/log
+    rm -rf "$d"; mkdir "$d"
+    t0=$(date +%s.%N)
+    echo x | "$1" "$d"
+    t1=$(date +%s.%N)
+    echo "$t0 $t1" | awk '{printf "%.3f", $2-$1}'
+}
+
+printf 'start-up (one line, exit): runit %ss, jrunit %ss\n\n' "$(startup "$theirs")" "$(startup "$ours")"
+printf '%-6s %-24s %10s %12s %10s %12s %7s\n' lines mode "runit MB/s" "runit l/s" "ours MB/s" "ours l/s" ratio
+for input in l100 l1k; do
+    in=$base/$input.in
+    bytes=$(stat -c %s "$in")
+    nlines=$(wc -l < "$in")
+    for mode in plain tt tt-rotate; do
+        case $mode in
+            plain) cfg='s0\n'; opts=; expect=$bytes ;;
+            tt) cfg='s0\n'; opts=-tt; expect=$((bytes + 26 * nlines)) ;;
+            tt-rotate) cfg='s10000000\nn5\n'; opts=-tt; expect=$((bytes + 26 * nlines)) ;;
+        esac
+        set -- $(run "$theirs" "$in" "$cfg" $opts)
+        r_s=$(echo "$1 $2" | awk '{print $2-$1}'); r_out=$3
+        set -- $(run "$ours" "$in" "$cfg" $opts)
+        o_s=$(echo "$1 $2" | awk '{print $2-$1}'); o_out=$3
+        [ "$r_out" = "$expect" ] || echo "runit wrote $r_out bytes, expected $expect" >&2
+        [ "$o_out" = "$expect" ] || { echo "jrunit wrote $o_out bytes, expected $expect" >&2; exit 1; }
+        echo "$input $mode $bytes $nlines $r_s $o_s" | awk '{
+            rm = $3/1e6/$5; rl = $4/$5; om = $3/1e6/$6; ol = $4/$6;
+            printf "%-6s %-24s %10.1f %12.0f %10.1f %12.0f %6.2fx\n", $1, $2, rm, rl, om, ol, om/rm }'
+    done
+done
+
+echo
+python3 - "$theirs" "$ours" "$base" "$lat_lines" <<'EOF'
+import os, statistics, subprocess, sys, time
+impls, base, n = sys.argv[1:3], sys.argv[3], int(sys.argv[4])
+result = {}
+for impl in impls:
+    d = os.path.join(base, "lat")
+    subprocess.run(["rm", "-rf", d]); os.mkdir(d)
+    p = subprocess.Popen([impl, "-tt", d], stdin=subprocess.PIPE)
+    cur = os.path.join(d, "current")
+    while not os.path.exists(cur):
+        time.sleep(0.01)
+    line = b"x" * 99 + b"\n"
+    samples = []
+    size = os.stat(cur).st_size
+    for i in range(n + 200):
+        t0 = time.perf_counter()
+        os.write(p.stdin.fileno(), line)
+        while True:
+            s = os.stat(cur).st_size
+            if s > size:
+                break
+        t1 = time.perf_counter()
+        size = s
+        if i >= 200:  # let both warm up (the JIT for ours)
+            samples.append((t1 - t0) * 1000)
+    p.stdin.close(); p.wait()
+    result[impl] = (statistics.median(samples), statistics.mean(samples))
+(rm, ra), (om, oa) = result[impls[0]], result[impls[1]]
+print(f"line latency (-tt, {n} lines): runit median {rm:.3f} ms mean {ra:.3f} ms; "
+      f"jrunit median {om:.3f} ms mean {oa:.3f} ms; ratio (median) {om/rm:.2f}")
+EOF
