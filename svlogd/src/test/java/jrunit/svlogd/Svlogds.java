@@ -76,9 +76,11 @@ final class Svlogds {
     }
 
     /** The rotated files ({@code @...}) in name order = age order. */
-    static List<Path> rotated(Path dir) throws IOException {
+    static List<Path> rotated(Path dir) {
         try (var s = Files.list(dir)) {
             return s.filter(f -> f.getFileName().toString().startsWith("@")).sorted().toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
