@@ -488,7 +488,10 @@ final class LogDirectory {
         if (processorPid == 0) return;
         try {
             Posix.Exited e = Posix.waitpid(processorPid, Posix.WNOHANG);
-            if (e.pid() == processorPid) processorExited(e);
+            if (e.pid() == processorPid) {
+                diag.info("sigchild received.");
+                processorExited(e);
+            }
         } catch (ErrnoException ex) {
             // not our child any more: handled by the next blocking wait
         }

@@ -96,6 +96,7 @@ public final class Svlogd {
         }
         reopen();
         FileChannel in = new FileInputStream(FileDescriptor.in).getChannel();
+        if ((long) options.lineMax() + READ > Integer.MAX_VALUE - 8) throw new OutOfMemoryError("line length");
         byte[] buf = new byte[options.lineMax() + READ];
         int end = 0; // buf[0..end) is an incomplete line kept from the last read
         boolean termNoticed = false;
