@@ -94,6 +94,13 @@ public final class Svlogd {
         } catch (ErrnoException e) {
             // runit ignores this too; a closed stdin shows as a read error below
         }
+        if (System.getProperty("jrunit.svlogd.pipe") != null) {
+            try {
+                Posix.fcntl(0, 1031 /* F_SETPIPE_SZ */, Integer.getInteger("jrunit.svlogd.pipe"));
+            } catch (ErrnoException e) {
+                // not a pipe, or over the limit
+            }
+        }
         reopen();
         FileChannel in = new FileInputStream(FileDescriptor.in).getChannel();
         if ((long) options.lineMax() + READ > Integer.MAX_VALUE - 8) throw new OutOfMemoryError("line length");
@@ -228,6 +235,6 @@ public final class Svlogd {
         } catch (ErrnoException e) {
             diag.pausing("unable to poll", e.errno());
         }
-        signals.drain();
+        if (revents[1] != 0) signals.drain();
     }
 }
