@@ -51,7 +51,8 @@ final class LogDirectory {
     private FileChannel current;
     /** Bytes in {@code current}, including those still in {@link #pending}. */
     private long size;
-    private byte[] pending = new byte[BATCH];
+    private final byte[] pending = new byte[BATCH];
+    private final ByteBuffer pendingBuffer = ByteBuffer.wrap(pending);
     private int pendingLen;
     /** When {@code t} rotates next (System.nanoTime), if {@code config.tMax > 0}. */
     long rotateDeadline;
@@ -283,7 +284,8 @@ final class LogDirectory {
         int off = 0;
         while (off < pendingLen) {
             try {
-                off += current.write(ByteBuffer.wrap(pending, off, pendingLen - off));
+                pendingBuffer.limit(pendingLen).position(off);
+                off += current.write(pendingBuffer);
             } catch (IOException e) {
                 int errno = Errno.of(e);
                 if (errno == Errno.ENOSPC && config.nMin < config.nMax && deleteOldestForSpace()) continue;

@@ -94,17 +94,11 @@ public final class Svlogd {
         } catch (ErrnoException e) {
             // runit ignores this too; a closed stdin shows as a read error below
         }
-        if (System.getProperty("jrunit.svlogd.pipe") != null) {
-            try {
-                Posix.fcntl(0, 1031 /* F_SETPIPE_SZ */, Integer.getInteger("jrunit.svlogd.pipe"));
-            } catch (ErrnoException e) {
-                // not a pipe, or over the limit
-            }
-        }
         reopen();
         FileChannel in = new FileInputStream(FileDescriptor.in).getChannel();
         if ((long) options.lineMax() + READ > Integer.MAX_VALUE - 8) throw new OutOfMemoryError("line length");
         byte[] buf = new byte[options.lineMax() + READ];
+        ByteBuffer window = ByteBuffer.wrap(buf);
         int end = 0; // buf[0..end) is an incomplete line kept from the last read
         boolean termNoticed = false;
         while (true) {
@@ -130,7 +124,8 @@ public final class Svlogd {
 
             int n;
             try {
-                n = in.read(ByteBuffer.wrap(buf, end, want));
+                window.limit(end + want).position(end);
+                n = in.read(window);
             } catch (IOException e) {
                 diag.warning("unable to read standard input", Errno.of(e));
                 n = -1;
@@ -221,20 +216,26 @@ public final class Svlogd {
         int n = 2;
         for (LogDirectory d : dirs) if (d.processorPidfd() >= 0) n++;
         n += forgotten.size();
-        int[] fds = new int[n];
-        short[] events = new short[n];
-        short[] revents = new short[n];
-        fds[0] = 0;
-        fds[1] = signals.wakeFd();
+        if (pollFds.length != n) {
+            pollFds = new int[n];
+            pollEvents = new short[n];
+            pollRevents = new short[n];
+            java.util.Arrays.fill(pollEvents, Posix.POLLIN);
+        }
+        pollFds[0] = 0;
+        pollFds[1] = signals.wakeFd();
         int i = 2;
-        for (LogDirectory d : dirs) if (d.processorPidfd() >= 0) fds[i++] = d.processorPidfd();
-        for (int[] p : forgotten) fds[i++] = p[1];
-        java.util.Arrays.fill(events, Posix.POLLIN);
+        for (LogDirectory d : dirs) if (d.processorPidfd() >= 0) pollFds[i++] = d.processorPidfd();
+        for (int[] p : forgotten) pollFds[i++] = p[1];
         try {
-            Posix.poll(fds, events, revents, (int) Math.min(timeout, Integer.MAX_VALUE));
+            Posix.poll(pollFds, pollEvents, pollRevents, (int) Math.min(timeout, Integer.MAX_VALUE));
         } catch (ErrnoException e) {
             diag.pausing("unable to poll", e.errno());
         }
-        if (revents[1] != 0) signals.drain();
+        if (pollRevents[1] != 0) signals.drain();
     }
+
+    private int[] pollFds = new int[0];
+    private short[] pollEvents;
+    private short[] pollRevents;
 }
