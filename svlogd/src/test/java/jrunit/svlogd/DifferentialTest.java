@@ -41,7 +41,7 @@ class DifferentialTest {
             int n = lengths[r.nextInt(lengths.length)];
             for (int j = 0; j < n; j++) {
                 int k = r.nextInt(40);
-                sb.append(k == 0 ? '\t' : k == 1 ? '\u00e9' : k == 2 ? '\u007f' : (char) ('a' + k % 26));
+                sb.append(k == 0 ? '\t' : k == 1 ? '\u00e9' : k == 2 ? '\u007f' : k == 3 ? '\0' : (char) ('a' + k % 26));
             }
             sb.append('\n');
         }
@@ -101,6 +101,24 @@ class DifferentialTest {
         same("e*\n", in, "-R", "q", "-l", "20");
         same("-*\n", in);
         same("#nothing\n\nzunknown\n", in, "-v");
+    }
+
+    @Test
+    void severalDirectories() throws Exception {
+        byte[] in = input(300, 5);
+        Path base = Files.createTempDirectory("svlogd-diff");
+        for (String w : List.of("r", "o")) {
+            Files.createDirectories(base.resolve(w + "/a"));
+            Files.createDirectories(base.resolve(w + "/b"));
+            Files.writeString(base.resolve(w + "/a/config"), "s3000\nn1000\n-*\n+*a*\n");
+            Files.writeString(base.resolve(w + "/b/config"), "s7000\nn1000\npb: \ne*z*\n");
+        }
+        Svlogds.Result rr = run(runits("-tt", "-r", "?", "a", "b"), base.resolve("r"), in);
+        Svlogds.Result or = run(ours("-tt", "-r", "?", "a", "b"), base.resolve("o"), in);
+        assertEquals(rr.exit(), or.exit());
+        assertEquals(maskStamps(rr.stderr()), maskStamps(or.stderr()));
+        assertEquals(picture(base.resolve("r/a")), picture(base.resolve("o/a")));
+        assertEquals(picture(base.resolve("r/b")), picture(base.resolve("o/b")));
     }
 
     @Test
