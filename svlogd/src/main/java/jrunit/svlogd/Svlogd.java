@@ -19,7 +19,7 @@ import java.util.List;
  * svlogd: reads lines from stdin and appends them to rotated log directories, as runit's svlogd.
  *
  * <p>The event loop mirrors runit's: between reads it writes what is buffered, applies ALRM (rotate),
- * TERM (finish the current line, then exit), HUP (close, re-read config, reopen) and {@code t}
+ * TERM (take what is already in the pipe of the current line, write it, exit), HUP (close, re-read config, reopen) and {@code t}
  * timeouts, and reaps processors; it waits for input with poll on stdin, a self-pipe the signal
  * handlers write to, and the processors' pidfds. Input is read in large batches; every complete
  * line of a batch is written before the next wait.
@@ -113,7 +113,9 @@ public final class Svlogd {
                 if (!termNoticed) diag.info("sigterm received.");
                 termNoticed = true;
                 if (!lines.lineInProgress(end)) break;
-                want = 1; // finish the line without taking any byte of the next one
+                // take what is already there of the line, one byte at a time so that nothing of
+                // the next line is consumed; what is not there yet is not waited for (below)
+                want = 1;
             }
             if (signals.hangup()) {
                 diag.info("sighangup received.");
@@ -139,7 +141,9 @@ public final class Svlogd {
                 if (end > 0 && kept > 0) System.arraycopy(buf, kept, buf, 0, end);
                 continue;
             }
-            if (n < 0) {
+            if (n < 0 || termNoticed) {
+                // end of input, or TERM with the rest of the line not (yet) written: log what we
+                // have with a newline rather than lose it (runit 2.1.2 drops it in both cases)
                 lines.finish(buf, 0, end);
                 end = 0;
                 break;
