@@ -89,10 +89,13 @@ public final class Svlogd {
     }
 
     private int loop() throws Fatal {
-        try {
-            Posix.setNonBlocking(0, true);
-        } catch (ErrnoException e) {
-            // runit ignores this too; a closed stdin shows as a read error below
+        boolean stdin = inheritedStdin();
+        if (stdin) {
+            try {
+                Posix.setNonBlocking(0, true);
+            } catch (ErrnoException e) {
+                // runit ignores this too
+            }
         }
         reopen();
         FileChannel in = new FileInputStream(FileDescriptor.in).getChannel();
@@ -126,6 +129,7 @@ public final class Svlogd {
 
             int n;
             try {
+                if (!stdin) throw new ErrnoException("read", Errno.EBADF);
                 window.limit(end + want).position(end);
                 n = in.read(window);
             } catch (IOException e) {
@@ -156,6 +160,29 @@ public final class Svlogd {
             d.close();
         }
         return 0;
+    }
+
+    /**
+     * Whether descriptor 0 is the stdin svlogd was started with. Started with 0 closed, the JVM
+     * reuses 0 for a file of its own (its runtime image {@code lib/modules}, a jar): svlogd must not
+     * log that, so such a descriptor counts as a closed stdin.
+     */
+    private static boolean inheritedStdin() {
+        try {
+            if ((Posix.fcntl(0, Posix.F_GETFD, 0) & Posix.FD_CLOEXEC) != 0) return false;
+        } catch (ErrnoException e) {
+            return false;
+        }
+        try {
+            java.nio.file.Path target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/0"));
+            if (target.startsWith(java.nio.file.Path.of(System.getProperty("java.home")))) return false;
+            for (String entry : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
+                if (!entry.isEmpty() && target.equals(java.nio.file.Path.of(entry).toAbsolutePath().normalize())) return false;
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /proc: trust the descriptor
+        }
+        return true;
     }
 
     private void flushAll() {

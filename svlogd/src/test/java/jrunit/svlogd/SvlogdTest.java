@@ -314,6 +314,18 @@ class SvlogdTest {
     }
 
     @Test
+    void closedStdinIsNotMistakenForTheJvmsOwnFiles() throws Exception {
+        Path d = dir("d", null);
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "exec \"$@\" <&-", "sh"));
+        cmd.addAll(ours("d"));
+        Svlogds.Result r = run(cmd, base, "");
+        assertEquals(0, r.exit());
+        assertEquals("svlogd: warning: unable to read standard input: file descriptor not open\n", r.stderr());
+        assertEquals("", read(d.resolve("current")));
+        assertTrue(rotated(d).isEmpty());
+    }
+
+    @Test
     void bigInputIsCompleteAndInOrder() throws Exception {
         Path d = dir("d", "s0\n");
         ByteArrayOutputStream in = new ByteArrayOutputStream();
