@@ -319,9 +319,13 @@ final class LogDirectory {
         List<String> names = new java.util.ArrayList<>();
         while (true) {
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-                for (Path p : ds) {
-                    String f = p.getFileName().toString();
-                    if (f.length() == 27 && f.charAt(0) == '@') names.add(f);
+                try {
+                    for (Path p : ds) {
+                        String f = p.getFileName().toString();
+                        if (f.length() == 27 && f.charAt(0) == '@') names.add(f);
+                    }
+                } catch (java.nio.file.DirectoryIteratorException e) {
+                    diag.warning("unable to read directory: " + name, Errno.of(e.getCause()));
                 }
                 return names;
             } catch (IOException e) {
