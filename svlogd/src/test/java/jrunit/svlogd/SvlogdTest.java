@@ -235,6 +235,23 @@ class SvlogdTest {
     }
 
     @Test
+    void stderrSelectionSurvivesAHangupThatRemovesAllPatterns() throws Exception {
+        Path d = dir("d", "e*\n");
+        Process p = start("-v", "d");
+        write(p, "one\n");
+        Await.until("copied to stderr", () -> stderr().contains("\none\n"));
+        Files.writeString(d.resolve("config"), "s999999\n");
+        signal(p, Posix.SIGHUP);
+        Await.until("reopened", () -> stderr().contains("sighangup received.\nsvlogd: info: close: d\n"
+                + "svlogd: info: read: d/config\nsvlogd: info: append: d/current\n"));
+        write(p, "two\n");
+        Await.until("logged", () -> read(d.resolve("current")).equals("one\ntwo\n"));
+        p.getOutputStream().close();
+        assertEquals(0, p.waitFor());
+        assertTrue(stderr().contains("\ntwo\n"), "runit 2.1.2 keeps the last stderr decision: " + stderr());
+    }
+
+    @Test
     void termWritesThePartialLineAndExits() throws Exception {
         Path d = dir("d", null);
         Process p = start("-v", "d");
