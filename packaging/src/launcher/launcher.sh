@@ -1,12 +1,23 @@
 #!/bin/sh
 # jrunit @TOOL@ launcher, generated from packaging/src/launcher/launcher.sh at build time.
 # It exec's the JVM, so the PID its caller started is the tool itself (signals, /proc, accounting).
-# It sets only shell variables, never exported ones: supervised children see the caller's environment.
-self=$(readlink -f -- "$0") || self=$0
-lib=${self%/*/*}/lib/jrunit
-. "$lib/find-jdk.sh"
-jdk=$(jrunit_find_jdk) || { echo "@TOOL@: fatal: no JDK 25 or newer found: set JRUNIT_JAVA_HOME" >&2; exit 111; }
-aot=
-[ -r "$lib/aot/@TOOL@.aot" ] && aot="-XX:AOTCache=$lib/aot/@TOOL@.aot"
-exec "$jdk/bin/java" @JVM_OPTS@ $aot --enable-native-access=ALL-UNNAMED -Djrunit.argv0="$0" \
+# It exports nothing and assigns only _jrunit_* shell variables: supervised children see exactly the
+# caller's environment (a variable the caller exported would be re-exported if assigned here).
+_jrunit_self=$(readlink -f -- "$0") || _jrunit_self=$0
+_jrunit_lib=${_jrunit_self%/*/*}/lib/jrunit
+. "$_jrunit_lib/find-jdk.sh"
+_jrunit_jdk=$(jrunit_find_jdk) || { echo "@TOOL@: fatal: no JDK 25 or newer found: set JRUNIT_JAVA_HOME" >&2; exit 111; }
+# The AOT cache (JEP 483/514/515) was made at build time by a training run of this very launcher. The
+# JVM checks that it matches this JDK and these jars, and otherwise runs without it; unified logging would
+# report that on stdout, so the aot/cds tags are switched off: a stale cache costs start time, never output.
+_jrunit_aot=
+[ -r "$_jrunit_lib/aot/@TOOL@.aot" ] &&
+    _jrunit_aot="-XX:AOTCache=$_jrunit_lib/aot/@TOOL@.aot -Xlog:aot*=off,cds*=off"
+# Build-time hook (packaging/src/aot/train.sh): record a training run into the named cache instead.
+# Unset before exec, so the tool's own children (runsvdir's runsv) do not train too.
+if [ -n "${JRUNIT_AOT_TRAIN:-}" ]; then
+    _jrunit_aot="-XX:AOTCacheOutput=$JRUNIT_AOT_TRAIN"
+    unset JRUNIT_AOT_TRAIN
+fi
+exec "$_jrunit_jdk/bin/java" @JVM_OPTS@ $_jrunit_aot --enable-native-access=ALL-UNNAMED -Djrunit.argv0="$0" \
     -cp "@CLASSPATH@" @MAIN@ "$@"
