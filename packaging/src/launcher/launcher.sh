@@ -3,6 +3,22 @@
 # It exec's the JVM, so the PID its caller started is the tool itself (signals, /proc, accounting).
 # It exports nothing and assigns only _jrunit_* shell variables: supervised children see exactly the
 # caller's environment (a variable the caller exported would be re-exported if assigned here).
+# The shell itself exports PWD (dash; bash also SHLVL) whether or not the caller did: put back what the
+# caller passed, as the kernel still shows it in /proc/$$/environ (one `tr`, about a millisecond).
+if [ -r /proc/$$/environ ] && _jrunit_env=$(tr '\0' '\n' </proc/$$/environ); then
+    for _jrunit_name in PWD OLDPWD SHLVL; do
+        case "
+$_jrunit_env" in
+            *"
+$_jrunit_name="*)
+                _jrunit_value=${_jrunit_env#*"
+$_jrunit_name="}
+                export "$_jrunit_name=${_jrunit_value%%"
+"*}" ;;
+            *) unset "$_jrunit_name" ;;
+        esac
+    done
+fi
 _jrunit_self=$(readlink -f -- "$0") || _jrunit_self=$0
 _jrunit_lib=${_jrunit_self%/*/*}/lib/jrunit
 . "$_jrunit_lib/find-jdk.sh"
