@@ -41,7 +41,7 @@ final class Scenario implements AutoCloseable {
                 #!/bin/sh
                 exec 2>&1
                 env > ./run.env
-                command -v chpst svlogd > ./run.which
+                { command -v chpst; command -v svlogd; } > ./run.which.new && mv ./run.which.new ./run.which
                 echo "hello: started"
                 exec chpst -e ./env sh -c 'echo "hello: greeting=$GREETING"; exec sleep 600'
                 """);
