@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs jrunit from this unpacked tarball: PREFIX/bin (the tools under runit's names), PREFIX/lib/jrunit
 # (jars, AOT caches), PREFIX/share/man/man8, PREFIX/share/bash-completion/completions.
-# Records what it installed in PREFIX/lib/jrunit/installed-files, which --uninstall removes.
+# Records what it installed in PREFIX/lib/jrunit/installed-files (and .dirs), which --uninstall removes.
 usage() {
     echo "usage: install.sh [--prefix DIR] [--uninstall]    (default prefix: /usr/local)" >&2
     exit 100
@@ -22,16 +22,16 @@ manifest=$prefix/lib/jrunit/installed-files
 
 if [ -n "$uninstall" ]; then
     [ -r "$manifest" ] || { echo "install.sh: nothing to uninstall: no $manifest" >&2; exit 1; }
+    # files and links first, then the directories (children before parents), each only if now empty
     while IFS= read -r f; do
-        [ -L "$prefix/$f" ] || [ -f "$prefix/$f" ] && rm -f "$prefix/$f"
+        case $f in */) ;; *) rm -f "$prefix/$f" ;; esac
     done <"$manifest"
     rm -f "$manifest"
-    # directories that were ours and are now empty (deepest first)
-    for d in lib/jrunit/aot lib/jrunit share/bash-completion/completions share/bash-completion \
-             share/man/man1 share/man/man8 share/man share/jrunit/examples/service/hello/log \
-             share/jrunit/examples/service/hello share/jrunit/examples/service share/jrunit/examples share/jrunit lib bin share; do
+    grep '/$' "$manifest.dirs" 2>/dev/null | sort -r | while IFS= read -r d; do
         rmdir "$prefix/$d" 2>/dev/null || true
     done
+    rm -f "$manifest.dirs"
+    rmdir "$prefix/lib/jrunit" "$prefix/lib" "$prefix/bin" "$prefix/share" 2>/dev/null || true
     echo "jrunit removed from $prefix"
     exit 0
 fi
@@ -42,7 +42,7 @@ mkdir -p "$prefix"
 # tar, not cp: keeps the personalities' symlinks and the files' times (the AOT caches check their jars)
 (cd "$here" && tar -cf - bin lib share) | (cd "$prefix" && tar -xpf - --no-same-owner)
 (cd "$here" && find bin lib share ! -type d) >"$manifest.new"
-echo lib/jrunit/installed-files >>"$manifest.new"
+(cd "$here" && find bin lib share -type d | sed 's|$|/|') >"$manifest.dirs"
 mv "$manifest.new" "$manifest"
 echo "jrunit installed in $prefix: put $prefix/bin on PATH (before /usr/bin if Debian's runit is installed too)"
 . "$prefix/lib/jrunit/find-jdk.sh"

@@ -23,17 +23,17 @@ _jrunit_self=$(readlink -f -- "$0") || _jrunit_self=$0
 _jrunit_lib=${_jrunit_self%/*/*}/lib/jrunit
 . "$_jrunit_lib/find-jdk.sh"
 _jrunit_jdk=$(jrunit_find_jdk) || { echo "@TOOL@: fatal: no JDK 25 or newer found: set JRUNIT_JAVA_HOME" >&2; exit 111; }
+# The command line after the JVM flags, built with `set --`: no path is ever word-split or globbed.
+set -- --enable-native-access=ALL-UNNAMED -Djrunit.argv0="$0" -cp "@CLASSPATH@" @MAIN@ "$@"
 # The AOT cache (JEP 483/514/515) was made at build time by a training run of this very launcher. The
 # JVM checks that it matches this JDK and these jars, and otherwise runs without it; unified logging would
 # report that on stdout, so the aot/cds tags are switched off: a stale cache costs start time, never output.
-_jrunit_aot=
-[ -r "$_jrunit_lib/aot/@TOOL@.aot" ] &&
-    _jrunit_aot="-XX:AOTCache=$_jrunit_lib/aot/@TOOL@.aot -Xlog:aot*=off,cds*=off"
-# Build-time hook (packaging/src/aot/train.sh): record a training run into the named cache instead.
-# Unset before exec, so the tool's own children (runsvdir's runsv) do not train too.
+# JRUNIT_AOT_TRAIN is the build's hook (packaging/src/aot/train.sh): record a training run into that file
+# instead; it is unset before exec, so the tool's own children (runsvdir's runsv) do not train too.
 if [ -n "${JRUNIT_AOT_TRAIN:-}" ]; then
-    _jrunit_aot="-XX:AOTCacheOutput=$JRUNIT_AOT_TRAIN"
+    set -- "-XX:AOTCacheOutput=$JRUNIT_AOT_TRAIN" "$@"
     unset JRUNIT_AOT_TRAIN
+elif [ -r "$_jrunit_lib/aot/@TOOL@.aot" ]; then
+    set -- "-XX:AOTCache=$_jrunit_lib/aot/@TOOL@.aot" '-Xlog:aot*=off,cds*=off' "$@"
 fi
-exec "$_jrunit_jdk/bin/java" @JVM_OPTS@ $_jrunit_aot --enable-native-access=ALL-UNNAMED -Djrunit.argv0="$0" \
-    -cp "@CLASSPATH@" @MAIN@ "$@"
+exec "$_jrunit_jdk/bin/java" @JVM_OPTS@ "$@"
