@@ -19,10 +19,15 @@ $_jrunit_name="}
         esac
     done
 fi
-_jrunit_self=$(readlink -f -- "$0") || _jrunit_self=$0
+# lib/jrunit beside this launcher's bin/; readlink (a process) only for a symlink (chpst's personalities,
+# a link into the tree) or a relative name.
+case $0 in
+    /*/*/*) if [ -L "$0" ]; then _jrunit_self=$(readlink -f -- "$0") || _jrunit_self=$0; else _jrunit_self=$0; fi ;;
+    *) _jrunit_self=$(readlink -f -- "$0") || _jrunit_self=$0 ;;
+esac
 _jrunit_lib=${_jrunit_self%/*/*}/lib/jrunit
 . "$_jrunit_lib/find-jdk.sh"
-_jrunit_jdk=$(jrunit_find_jdk) || { echo "@TOOL@: fatal: no JDK 25 or newer found: set JRUNIT_JAVA_HOME" >&2; exit 111; }
+jrunit_locate_jdk || { echo "@TOOL@: fatal: no JDK 25 or newer found: set JRUNIT_JAVA_HOME" >&2; exit 111; }
 # The command line after the JVM flags, built with `set --`: no path is ever word-split or globbed.
 set -- --enable-native-access=ALL-UNNAMED -Djrunit.argv0="$0" -cp "@CLASSPATH@" @MAIN@ "$@"
 # The AOT cache (JEP 483/514/515) was made at build time by a training run of this very launcher. The
