@@ -30,6 +30,13 @@ _jrunit_lib=${_jrunit_self%/*/*}/lib/jrunit
 jrunit_locate_jdk || { echo "@TOOL@: fatal: no JDK 25 or newer found: set JRUNIT_JAVA_HOME" >&2; exit 111; }
 # The command line after the JVM flags, built with `set --`: no path is ever word-split or globbed.
 set -- --enable-native-access=ALL-UNNAMED -Djrunit.argv0="$0" -cp "@CLASSPATH@" @MAIN@ "$@"
+case @TOOL@ in chpst)
+    # chpst hands its caller's ignored signals on to the program; the JVM hides those it catches itself
+    # (the chpst module's addition, kept as it wrote it but for the _jrunit_ names)
+    while IFS=' 	:' read -r _jrunit_k _jrunit_v; do
+        [ "$_jrunit_k" = SigIgn ] && { set -- "-Djrunit.sigign=$_jrunit_v" "$@"; break; }
+    done 2>/dev/null </proc/$$/status
+esac
 # The AOT cache (JEP 483/514/515) was made at build time by a training run of this very launcher. The
 # JVM checks that it matches this JDK and these jars, and otherwise runs without it; unified logging would
 # report that on stdout, so the aot/cds tags are switched off: a stale cache costs start time, never output.
