@@ -74,6 +74,7 @@ done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 echo "jrunit launch times: median of $n runs, milliseconds ($(date -u +%FT%TZ), JDK $jdk)"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine inflates every JVM row)"
 printf '%-34s %9s %s\n' "command" "ms" "ratios"
 printf '%-34s %9s\n' "bare JVM hello (client flags)" "${ms[hello]}"
 printf '%-34s %9s\n' "launcher script alone (no JVM)" "${ms[shell]}"
