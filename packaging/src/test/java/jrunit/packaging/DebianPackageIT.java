@@ -87,6 +87,13 @@ class DebianPackageIT {
             assertTrue(Run.of("dpkg-query", "-S", "/usr/bin/sv").out().startsWith("runit:"));
         }
 
+        // the unit is valid as installed (its ExecStart exists, its man: documentation resolves)
+        if (Run.onPath("systemd-analyze")) {
+            Run verify = Run.of("systemd-analyze", "verify", "/lib/systemd/system/jrunit.service");
+            assertEquals("", verify.out() + verify.err(), "systemd-analyze verify");
+            assertEquals(0, verify.exit());
+        }
+
         Path bin = Path.of("/usr/lib/jrunit/bin");
         try (Scenario s = new Scenario(bin, tmp)) {
             s.run(Path.of("/usr/share/bash-completion/completions/jrunit"), "_jrunit_jrunit", List.of("jrunit", "sv", "status"));
