@@ -1,17 +1,51 @@
 #!/bin/sh
 # jrunit @TOOL@ launcher, generated from packaging/src/launcher/launcher.sh at build time.
 # It exec's the JVM, so the PID its caller started is the tool itself (signals, /proc, accounting).
-# It sets only shell variables, never exported ones: supervised children see the caller's environment.
-self=$(readlink -f -- "$0") || self=$0
-lib=${self%/*/*}/lib/jrunit
-. "$lib/find-jdk.sh"
-jdk=$(jrunit_find_jdk) || { echo "@TOOL@: fatal: no JDK 25 or newer found: set JRUNIT_JAVA_HOME" >&2; exit 111; }
-aot=
-[ -r "$lib/aot/@TOOL@.aot" ] && aot="-XX:AOTCache=$lib/aot/@TOOL@.aot"
-sigign=
+# It exports nothing and assigns only _jrunit_* shell variables: supervised children see exactly the
+# caller's environment (a variable the caller exported would be re-exported if assigned here).
+# The shell itself exports PWD (dash; bash also SHLVL) whether or not the caller did: put back what the
+# caller passed, as the kernel still shows it in /proc/$$/environ (one `tr`, about a millisecond).
+if [ -r /proc/$$/environ ] && _jrunit_env=$(tr '\0' '\n' </proc/$$/environ); then
+    for _jrunit_name in PWD OLDPWD SHLVL; do
+        case "
+$_jrunit_env" in
+            *"
+$_jrunit_name="*)
+                _jrunit_value=${_jrunit_env#*"
+$_jrunit_name="}
+                export "$_jrunit_name=${_jrunit_value%%"
+"*}" ;;
+            *) unset "$_jrunit_name" ;;
+        esac
+    done
+fi
+# lib/jrunit beside this launcher's bin/; readlink (a process) only for a symlink (chpst's personalities,
+# a link into the tree) or a relative name.
+case $0 in
+    /*/*/*) if [ -L "$0" ]; then _jrunit_self=$(readlink -f -- "$0") || _jrunit_self=$0; else _jrunit_self=$0; fi ;;
+    *) _jrunit_self=$(readlink -f -- "$0") || _jrunit_self=$0 ;;
+esac
+_jrunit_lib=${_jrunit_self%/*/*}/lib/jrunit
+. "$_jrunit_lib/find-jdk.sh"
+jrunit_locate_jdk || { echo "@TOOL@: fatal: no JDK 25 or newer found: set JRUNIT_JAVA_HOME" >&2; exit 111; }
+# The command line after the JVM flags, built with `set --`: no path is ever word-split or globbed.
+set -- --enable-native-access=ALL-UNNAMED -Djrunit.argv0="$0" -cp "@CLASSPATH@" @MAIN@ "$@"
 case @TOOL@ in chpst)
     # chpst hands its caller's ignored signals on to the program; the JVM hides those it catches itself
-    while IFS=' 	:' read -r k v; do [ "$k" = SigIgn ] && { sigign=-Djrunit.sigign=$v; break; }; done 2>/dev/null </proc/$$/status
+    # (the chpst module's addition, kept as it wrote it but for the _jrunit_ names)
+    while IFS=' 	:' read -r _jrunit_k _jrunit_v; do
+        [ "$_jrunit_k" = SigIgn ] && { set -- "-Djrunit.sigign=$_jrunit_v" "$@"; break; }
+    done 2>/dev/null </proc/$$/status
 esac
-exec "$jdk/bin/java" @JVM_OPTS@ $aot $sigign --enable-native-access=ALL-UNNAMED -Djrunit.argv0="$0" \
-    -cp "@CLASSPATH@" @MAIN@ "$@"
+# The AOT cache (JEP 483/514/515) was made at build time by a training run of this very launcher. The
+# JVM checks that it matches this JDK and these jars, and otherwise runs without it; unified logging would
+# report that on stdout, so the aot/cds tags are switched off: a stale cache costs start time, never output.
+# JRUNIT_AOT_TRAIN is the build's hook (packaging/src/aot/train.sh): record a training run into that file
+# instead; it is unset before exec, so the tool's own children (runsvdir's runsv) do not train too.
+if [ -n "${JRUNIT_AOT_TRAIN:-}" ]; then
+    set -- "-XX:AOTCacheOutput=$JRUNIT_AOT_TRAIN" "$@"
+    unset JRUNIT_AOT_TRAIN
+elif [ -r "$_jrunit_lib/aot/@TOOL@.aot" ]; then
+    set -- "-XX:AOTCache=$_jrunit_lib/aot/@TOOL@.aot" '-Xlog:aot*=off,cds*=off' "$@"
+fi
+exec "$_jrunit_jdk/bin/java" @JVM_OPTS@ "$@"
