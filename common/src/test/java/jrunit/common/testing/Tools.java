@@ -36,11 +36,10 @@ public final class Tools {
      * (e.g. "envdir" for a chpst personality, "/etc/init.d/web" for sv's init-script mode).
      */
     public static List<String> jrunitAs(String tool, String argv0, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(JAVA, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        List<String> cmd = new ArrayList<>(List.of(JAVA, "-XX:+UseSerialGC", "-XX:-MaxFDLimit", "-XX:TieredStopAtLevel=1",
                 "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED",
                 "-Djrunit.argv0=" + argv0, "-cp", System.getProperty("java.class.path"), mainClass(tool)));
         // as packaging's chpst launcher: the program chpst execs must get the caller's open-files limit
-        if (mainClass(tool).equals("jrunit.chpst.Chpst")) cmd.add(1, "-XX:-MaxFDLimit");
         cmd.addAll(List.of(args));
         return cmd;
     }
