@@ -100,7 +100,7 @@ final class JsonStatus {
                 return false;
             }
         } catch (IOException e) {
-            error(b, "unable to read supervise/status: " + Errno.text(e));
+            error(b, "unable to read supervise/status: " + Errno.text(Sv.errnoOf(e)));
             return false;
         }
         int down = Sv.statErrno(dir.resolve("down"));
