@@ -37,28 +37,39 @@ final class Fifo {
 
     /** One write(2) of {@code bytes}; returns the count written. */
     static int write(int fd, byte[] bytes) throws ErrnoException {
+        if (JdkNatives.AVAILABLE) return JdkNatives.write(fd, bytes);
         return Posix.write(fd, bytes, 0, bytes.length);
     }
 
-    /** sun.nio.fs.UnixNativeDispatcher's open/close, reached only when the package is opened to us. */
+    /** sun.nio.fs.UnixNativeDispatcher's open/write/close, reached only when the package is opened to us. */
     private static final class JdkNatives {
         static final boolean AVAILABLE;
-        private static final Method OPEN, CLOSE, ERRNO;
+        private static final Method OPEN, CLOSE, WRITE, ERRNO, AS_NATIVE, ADDRESS, RELEASE;
 
         static {
-            Method open = null, close = null, errno = null;
+            Method open = null, close = null, write = null, errno = null, asNative = null, address = null, release = null;
             boolean ok = false;
             Module base = Object.class.getModule();
             if (base.isOpen("sun.nio.fs", Fifo.class.getModule())) {
                 try {
+                    // a handful of calls: JNI-backed reflection starts faster than spinning method handles
+                    if (System.getProperty("jdk.reflect.useNativeAccessorOnly") == null) {
+                        System.setProperty("jdk.reflect.useNativeAccessorOnly", "true");
+                    }
                     Class<?> dispatcher = Class.forName("sun.nio.fs.UnixNativeDispatcher");
                     open = dispatcher.getDeclaredMethod("open", Class.forName("sun.nio.fs.UnixPath"), int.class, int.class);
                     close = dispatcher.getDeclaredMethod("close", int.class);
+                    write = dispatcher.getDeclaredMethod("write", int.class, long.class, int.class);
                     errno = Class.forName("sun.nio.fs.UnixException").getDeclaredMethod("errno");
-                    open.setAccessible(true);
-                    close.setAccessible(true);
-                    errno.setAccessible(true);
-                    ok = open.getReturnType() == int.class;
+                    // a C copy of the bytes to write, in the JDK's own native buffer pool
+                    Class<?> buffers = Class.forName("sun.nio.fs.NativeBuffers");
+                    Class<?> buffer = Class.forName("sun.nio.fs.NativeBuffer");
+                    asNative = buffers.getDeclaredMethod("asNativeBuffer", byte[].class);
+                    address = buffer.getDeclaredMethod("address");
+                    release = buffers.getDeclaredMethod("releaseNativeBuffer", buffer);
+                    for (Method m : new Method[] {open, close, write, errno, asNative, address, release}) m.setAccessible(true);
+                    ok = open.getReturnType() == int.class && write.getReturnType() == int.class
+                            && address.getReturnType() == long.class;
                 } catch (ReflectiveOperationException | RuntimeException e) {
                     ok = false; // another JDK's internals: FFM it is
                 }
@@ -66,7 +77,11 @@ final class Fifo {
             AVAILABLE = ok;
             OPEN = open;
             CLOSE = close;
+            WRITE = write;
             ERRNO = errno;
+            AS_NATIVE = asNative;
+            ADDRESS = address;
+            RELEASE = release;
         }
 
         static int open(Path path, int flags) throws ErrnoException {
@@ -77,8 +92,20 @@ final class Fifo {
             invoke(CLOSE, "close", fd);
         }
 
+        static int write(int fd, byte[] bytes) throws ErrnoException {
+            Object buffer = invoke(AS_NATIVE, "write", (Object) bytes);
+            try {
+                long address = (long) invoke(ADDRESS, "write", buffer);
+                return (int) invoke(WRITE, "write", fd, address, bytes.length);
+            } finally {
+                invoke(RELEASE, "write", buffer);
+            }
+        }
+
         private static Object invoke(Method m, String call, Object... args) throws ErrnoException {
             try {
+                // address() is an instance method: its receiver comes first
+                if (m == ADDRESS) return m.invoke(args[0]);
                 return m.invoke(null, args);
             } catch (InvocationTargetException e) {
                 Throwable cause = e.getCause();

@@ -31,20 +31,6 @@ final class JsonStatus {
         this.sv = sv;
     }
 
-    /** Removes a leading {@code --json} (before the command word); true if there was one. */
-    static boolean takeFlag(List<String> args) {
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (a.equals("--json")) {
-                args.remove(i);
-                return true;
-            }
-            if (a.equals("--") || !a.startsWith("-") || a.equals("-")) return false;
-            if (a.indexOf('w') == a.length() - 1) i++; // "-w SEC", "-vw SEC": skip the argument
-        }
-        return false;
-    }
-
     int print(List<String> services) {
         Output out = sv.out();
         for (String name : services) {

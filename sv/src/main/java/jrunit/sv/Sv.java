@@ -98,21 +98,27 @@ public final class Sv {
     private int runChecked(String svwait, String[] argv) {
         if (svwait != null) waitSeconds = scanUlong(svwait);
         List<String> args = new ArrayList<>(Arrays.asList(argv));
-        boolean json = JsonStatus.takeFlag(args);
-        RunitOptions.Parsed opts;
-        try {
-            opts = new RunitOptions("w:vV").parse(args.toArray(new String[0]));
-        } catch (RunitOptions.UsageException e) {
-            err.print(progname + ": " + e.getMessage() + "\n");
-            throw usage();
+        boolean json = takeJsonFlag(args);
+        List<String> operands;
+        if (args.isEmpty() || !args.get(0).startsWith("-")) {
+            // no options: what getopt would return, without loading the option parser (start-up time)
+            operands = args;
+        } else {
+            RunitOptions.Parsed opts;
+            try {
+                opts = new RunitOptions("w:vV").parse(args.toArray(new String[0]));
+            } catch (RunitOptions.UsageException e) {
+                err.print(progname + ": " + e.getMessage() + "\n");
+                throw usage();
+            }
+            if (opts.has('V')) {
+                err.print(VERSION + "\n");
+                throw usage();
+            }
+            for (String w : opts.all('w')) waitSeconds = scanUlong(w);
+            verbose = opts.has('v') || opts.has('w');
+            operands = opts.operands();
         }
-        if (opts.has('V')) {
-            err.print(VERSION + "\n");
-            throw usage();
-        }
-        for (String w : opts.all('w')) waitSeconds = scanUlong(w);
-        verbose = opts.has('v') || opts.has('w');
-        List<String> operands = opts.operands();
         if (operands.isEmpty()) throw usage();
         command = Command.of(operands.get(0), lsb);
         List<String> services = lsb ? List.of(progname) : operands.subList(1, operands.size());
@@ -150,6 +156,23 @@ public final class Sv {
         boolean waits = command.kind() != Command.Kind.STATUS && (verbose || command.waits());
         if (waits) new Waiter(this, pending, startNanos).run();
         return Math.min(rc, 99);
+    }
+
+    /**
+     * Removes {@code --json} from among the options before the command word; true if it was there.
+     * (runit's getopt would reject it, so it cannot clash with a runit command line.)
+     */
+    static boolean takeJsonFlag(List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--json")) {
+                args.remove(i);
+                return true;
+            }
+            if (a.equals("--") || !a.startsWith("-") || a.equals("-")) return false;
+            if (a.indexOf('w') == a.length() - 1) i++; // "-w SEC", "-vw SEC": skip the argument
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------ the wait loop's steps
