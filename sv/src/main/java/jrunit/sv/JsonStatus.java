@@ -6,7 +6,9 @@ import jrunit.common.ErrnoException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 
 /**
@@ -80,6 +82,14 @@ final class JsonStatus {
             return false;
         }
         byte[] raw = new byte[20];
+        try {
+            if (Files.readAttributes(dir.resolve("supervise/status"), BasicFileAttributes.class).isOther()) {
+                error(b, "unable to read supervise/status: bad format"); // a FIFO: never block on it
+                return false;
+            }
+        } catch (IOException e) {
+            // reported by the open below
+        }
         try (FileChannel ch = FileChannel.open(dir.resolve("supervise/status"))) {
             if (ch.read(ByteBuffer.wrap(raw)) != 20) {
                 error(b, "unable to read supervise/status: bad format");

@@ -275,9 +275,15 @@ public final class Sv {
             warn("unable to open supervise/ok", e.errno());
             return -1;
         }
+        Path statusFile = dir.resolve("supervise/status");
+        // runit opens status non-blocking: a FIFO there reads as empty instead of hanging sv
+        if (statErrno(statusFile) == 0 && isFifoLike(statusFile)) {
+            warn("unable to read supervise/status: bad format", 0);
+            return -1;
+        }
         FileChannel ch;
         try {
-            ch = FileChannel.open(dir.resolve("supervise/status"));
+            ch = FileChannel.open(statusFile);
         } catch (IOException e) {
             warn("unable to open supervise/status", errnoOf(e));
             return -1;
@@ -364,6 +370,14 @@ public final class Sv {
         if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null
                 && f.getReason().startsWith("Too many levels of symbolic links")) return Errno.ELOOP;
         return Errno.of(e);
+    }
+
+    private static boolean isFifoLike(Path p) {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class).isOther();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The errno stat(2) would fail with, or 0. */

@@ -117,12 +117,14 @@ class SvAgainstFakeSupervisorTest {
         FakeSupervisor dirStatus = fake("dirstatus");
         Files.createDirectories(dirStatus.dir.resolve("supervise/status"));
         fake("nostatus");
+        FakeSupervisor fifoStatus = fake("fifostatus");
+        jrunit.common.Posix.mkfifo(fifoStatus.dir.resolve("supervise/status").toString(), 0644);
         Files.createDirectories(h.svdir.resolve("unsupervised"));
         Files.writeString(h.svdir.resolve("plainfile"), "x");
         FakeSupervisor gone = fake("gone");
         gone.status(status(5, 100, false, 'u', false, State.RUN));
         gone.close();
-        for (String s : List.of("short", "empty", "dirstatus", "nostatus", "unsupervised", "plainfile", "gone", "missing")) {
+        for (String s : List.of("short", "empty", "dirstatus", "fifostatus", "nostatus", "unsupervised", "plainfile", "gone", "missing")) {
             h.same("status", s);
             h.same("up", s);
             h.same("-w", "0", "-v", "down", s);
