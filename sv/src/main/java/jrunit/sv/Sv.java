@@ -100,9 +100,12 @@ public final class Sv {
         List<String> args = new ArrayList<>(Arrays.asList(argv));
         boolean json = takeJsonFlag(args);
         List<String> operands;
-        if (args.isEmpty() || !args.get(0).startsWith("-")) {
-            // no options: what getopt would return, without loading the option parser (start-up time)
-            operands = args;
+        QuickOptions quick = QuickOptions.parse(args);
+        if (quick != null) {
+            // the usual command lines, read without loading the option parser (start-up time)
+            for (String w : quick.waits()) waitSeconds = scanUlong(w);
+            verbose = quick.verbose();
+            operands = quick.operands();
         } else {
             RunitOptions.Parsed opts;
             try {

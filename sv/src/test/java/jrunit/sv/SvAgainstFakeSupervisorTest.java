@@ -209,6 +209,8 @@ class SvAgainstFakeSupervisorTest {
         h.same("-vw", "3", "up", "web");
         h.same("-w3", "-v", "up", "web");
         h.same("--", "status", "web");
+        h.same("-w", "--", "status", "web"); // getopt takes "--" as -w's argument
+        h.same("-w", "-v", "status", "web");
         h.same("status", "-v", "web"); // options after the command are service names
         h.same("-w", "abc", "-v", "hup", "web");
         Run r = Run.exec(List.of(Tools.runit("sv"), "-v", "hup", "web"), java.util.Map.of("SVDIR", h.svdir.toString(), "SVWAIT", "x"), tmp);
