@@ -48,21 +48,30 @@ train "$work/sv.aot"
 train "$work/sv-fast.aot" $fast
 "$java" -XX:AOTCacheOutput="$work/hello.aot" -cp "$work/hello.jar" Hello >/dev/null 2>&1
 
-ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N); echo $(( (e - s) / 100000 )); }
+# one run: "wall_ms cpu_ms" (CPU = user + system, from /usr/bin/time: robust when the machine is busy)
+ms() {
+    local s e
+    s=$(date +%s%N)
+    /usr/bin/time -f "%U %S" -o "$work/cpu" "$@" >/dev/null 2>&1 || true
+    e=$(date +%s%N)
+    echo "$(( (e - s) / 100000 )) $(awk '{printf "%d", ($1 + $2) * 10000}' "$work/cpu")"
+}
 median() { sort -n | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; printf "%d.%d", m/10, m%10}'; }
-declare -A result
+declare -A result cpu
 measure() { # $1 = label, $2 = pause between runs (s), rest = command
     local label=$1 pause=$2; shift 2
     local i out=()
     for i in $(seq "$N"); do [ "$pause" = 0 ] || sleep "$pause"; out+=("$(ms "$@")"); done
-    result[$label]=$(printf '%s\n' "${out[@]}" | median)
-    printf '%-44s %8s ms\n' "$label" "${result[$label]}"
+    result[$label]=$(printf '%s\n' "${out[@]}" | awk '{print $1}' | median)
+    cpu[$label]=$(printf '%s\n' "${out[@]}" | awk '{print $2}' | median)
+    printf '%-44s %8s ms wall %8s ms cpu\n' "$label" "${result[$label]}" "${cpu[$label]}"
 }
-ratio() { awk -v a="${result[$1]}" -v b="${result[$2]}" 'BEGIN {printf "%.2f", a / b}'; }
+ratio() { awk -v a="${result[$1]}" -v b="${result[$2]}" -v c="${cpu[$1]}" -v d="${cpu[$2]}" 'BEGIN {printf "%.2f wall, %.2f cpu", a / b, (d > 0 ? c / d : 0)}'; }
 
-echo "runs per figure: $N (median); JDK: $jdk"
+echo "runs per figure: $N (median); JDK: $jdk; load: $(cut -d" " -f1-3 /proc/loadavg)"
 measure "hello (bare JVM, default flags)" 0 "$java" -cp "$work/hello.jar" Hello
 measure "hello (bare JVM, AOT cache)" 0 "$java" -XX:AOTCache="$work/hello.aot" -cp "$work/hello.jar" Hello
+measure "hello (sv's JVM flags)" 0 "$java" $opts -Xshare:auto -cp "$work/hello.jar" Hello
 measure "runit sv status" 0 /usr/bin/sv status web
 measure "jrunit sv status (launcher)" 0 "$tree/bin/sv" status web
 measure "jrunit sv status (FFM, AOT)" 0 "$java" $opts -XX:AOTCache="$work/sv.aot" -cp "$cp" jrunit.sv.Sv status web
@@ -80,7 +89,7 @@ echo
 echo "sv status, launcher / bare hello:           $(ratio 'jrunit sv status (launcher)' 'hello (bare JVM, default flags)')   (target <= 1.5)"
 echo "sv status, FFM+AOT / bare hello:            $(ratio 'jrunit sv status (FFM, AOT)' 'hello (bare JVM, default flags)')"
 echo "sv status, add-opens+AOT / bare hello:      $(ratio 'jrunit sv status (add-opens, AOT)' 'hello (bare JVM, default flags)')"
-echo "sv status, launcher / runit:                $(ratio 'jrunit sv status (launcher)' 'runit sv status')"
+echo "sv status, add-opens+AOT / hello, sv flags: $(ratio 'jrunit sv status (add-opens, AOT)' "hello (sv's JVM flags)")"
 echo "sv up, launcher / bare hello:               $(ratio 'jrunit sv up (launcher)' 'hello (bare JVM, default flags)')"
 echo "sv -w 5 restart, launcher / runit:          $(ratio 'jrunit sv -w 5 restart (launcher)' 'runit sv -w 5 restart')   (target: < 100 ms absolute)"
 echo "sv -w 5 restart, add-opens+AOT / runit:     $(ratio 'jrunit sv -w 5 restart (add-opens, AOT)' 'runit sv -w 5 restart')"
