@@ -271,4 +271,18 @@ class RunsvControlTest {
         awaitSignal(pid, "HUP"); // it still runs: it was never stopped
         assertTrue(procState(pid) != 'T');
     }
+
+    @Test
+    void controlScriptsAndFinishGetACleanSignalState() throws Exception {
+        Supervised.script(dir.resolve("control/h"), "exec grep -E '^Sig(Blk|Ign)' /proc/self/status > control-h-sigs");
+        Supervised.script(dir.resolve("finish"), "exec grep -E '^Sig(Blk|Ign)' /proc/self/status > finish-sigs");
+        Supervised s = ours();
+        trappingPid(s);
+        s.control("h");
+        Await.until("control/h ran", () -> Supervised.lines(dir.resolve("control-h-sigs")).size() == 2);
+        assertEquals(List.of("SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"), Supervised.lines(dir.resolve("control-h-sigs")));
+        s.control("t");
+        Await.until("finish ran", () -> Supervised.lines(dir.resolve("finish-sigs")).size() == 2);
+        assertEquals(List.of("SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"), Supervised.lines(dir.resolve("finish-sigs")));
+    }
 }
