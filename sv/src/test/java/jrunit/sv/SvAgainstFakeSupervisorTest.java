@@ -146,6 +146,14 @@ class SvAgainstFakeSupervisorTest {
         h.same("status", "");
         h.same("status", "web/");
         h.same("status", "nosuch", "web");
+        // a trailing slash: relative to the cwd when sending, under SVDIR again when waiting
+        h.same("-w", "0", "-v", "hup", "service/web/");
+        h.same("-w", "0", "-v", "hup", "./service/web", "web/");
+        // the exit code counts failures, capped at 99
+        String[] many = new String[121];
+        many[0] = "status";
+        for (int i = 1; i < many.length; i++) many[i] = "missing" + i;
+        assertEquals(99, h.same(many).code());
         Run r = Run.exec(List.of(Tools.runit("sv"), "status", "web"), java.util.Map.of("SVDIR", "service"), tmp);
         Run o = Run.exec(Tools.jrunit("sv", "status", "web"), java.util.Map.of("SVDIR", "service"), tmp);
         Run.assertSameAs(r, o, "relative SVDIR");
