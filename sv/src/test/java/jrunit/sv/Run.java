@@ -66,18 +66,38 @@ record Run(String stdout, String stderr, int code) {
      * larger or smaller (the two ran at different moments); everything else must match exactly.
      */
     static void assertSameAs(Run runit, Run ours, String what) {
+        assertSameAs(runit, ours, what, 1);
+    }
+
+    /**
+     * As {@link #assertSameAs(Run, Run, String)}, for two runs whose clock readings may lie up to
+     * {@code spanSeconds} apart (both processes read the clock somewhere inside the window that
+     * spans the two runs): their whole-second ages may then differ by that much, and by 1 at least.
+     */
+    static void assertSameAs(Run runit, Run ours, String what, long spanSeconds) {
         assertEquals(runit.code, ours.code, what + ": exit code\nrunit: " + runit + "\nours:  " + ours);
-        assertSameText(runit.stdout, ours.stdout, what + ": stdout");
-        assertSameText(runit.stderr, ours.stderr, what + ": stderr");
+        assertSameText(runit.stdout, ours.stdout, what + ": stdout", spanSeconds);
+        assertSameText(runit.stderr, ours.stderr, what + ": stderr", spanSeconds);
     }
 
     static void assertSameText(String runit, String ours, String what) {
+        assertSameText(runit, ours, what, 1);
+    }
+
+    static void assertSameText(String runit, String ours, String what, long spanSeconds) {
+        long tolerance = Math.max(1, spanSeconds);
         List<Long> a = new ArrayList<>(), b = new ArrayList<>();
         String na = normalise(runit, a), nb = normalise(ours, b);
         assertEquals(na, nb, what + "\nrunit: " + runit + "\nours:  " + ours);
         for (int i = 0; i < a.size(); i++) {
-            assertTrue(Math.abs(a.get(i) - b.get(i)) <= 1, what + ": ages differ by more than 1 s\nrunit: " + runit + "\nours:  " + ours);
+            assertTrue(Math.abs(a.get(i) - b.get(i)) <= tolerance,
+                    what + ": ages differ by more than " + tolerance + " s\nrunit: " + runit + "\nours:  " + ours);
         }
+    }
+
+    /** Whole seconds (rounded up) since {@code startNanos}. */
+    static long secondsSince(long startNanos) {
+        return (System.nanoTime() - startNanos + 999_999_999L) / 1_000_000_000L;
     }
 
     private static String normalise(String s, List<Long> ages) {

@@ -49,11 +49,12 @@ class SvAgainstFakeSupervisorTest {
     /** Both svs, the control bytes each wrote compared as well. */
     Run sameWithControl(FakeSupervisor f, String... args) throws Exception {
         f.takeControl();
+        long start = System.nanoTime();
         Run r = h.runit(args);
         String runitSent = f.takeControl();
         Run o = h.ours(args);
         String oursSent = f.takeControl();
-        Run.assertSameAs(r, o, "sv " + String.join(" ", args));
+        Run.assertSameAs(r, o, "sv " + String.join(" ", args), Run.secondsSince(start));
         assertEquals(runitSent, oursSent, "bytes written to supervise/control by: sv " + String.join(" ", args));
         return o;
     }
@@ -154,12 +155,13 @@ class SvAgainstFakeSupervisorTest {
         many[0] = "status";
         for (int i = 1; i < many.length; i++) many[i] = "missing" + i;
         assertEquals(99, h.same(many).code());
+        long start = System.nanoTime();
         Run r = Run.exec(List.of(Tools.runit("sv"), "status", "web"), java.util.Map.of("SVDIR", "service"), tmp);
         Run o = Run.exec(Tools.jrunit("sv", "status", "web"), java.util.Map.of("SVDIR", "service"), tmp);
-        Run.assertSameAs(r, o, "relative SVDIR");
+        Run.assertSameAs(r, o, "relative SVDIR", Run.secondsSince(start));
         r = Run.exec(List.of(Tools.runit("sv"), "status", "web"), java.util.Map.of("SVDIR", ""), tmp);
         o = Run.exec(Tools.jrunit("sv", "status", "web"), java.util.Map.of("SVDIR", ""), tmp);
-        Run.assertSameAs(r, o, "empty SVDIR");
+        Run.assertSameAs(r, o, "empty SVDIR", Run.secondsSince(start));
     }
 
     @Test
@@ -221,9 +223,10 @@ class SvAgainstFakeSupervisorTest {
         h.same("-w", "-v", "status", "web");
         h.same("status", "-v", "web"); // options after the command are service names
         h.same("-w", "abc", "-v", "hup", "web");
+        long start = System.nanoTime();
         Run r = Run.exec(List.of(Tools.runit("sv"), "-v", "hup", "web"), java.util.Map.of("SVDIR", h.svdir.toString(), "SVWAIT", "x"), tmp);
         Run o = Run.exec(Tools.jrunit("sv", "-v", "hup", "web"), java.util.Map.of("SVDIR", h.svdir.toString(), "SVWAIT", "x"), tmp);
-        Run.assertSameAs(r, o, "SVWAIT=x");
+        Run.assertSameAs(r, o, "SVWAIT=x", Run.secondsSince(start));
     }
 
     @Test
@@ -267,9 +270,10 @@ class SvAgainstFakeSupervisorTest {
         for (String[] args : new String[][] {{"status", "locked"}, {"up", "locked"}, {"status", "nostatusread"},
                 {"down", "nostatusread"}, {"status", "nocontrol"}, {"up", "nocontrol"}, {"down", "nocontrol"},
                 {"status", "closed"}, {"-w", "0", "-v", "down", "locked"}}) {
+            long start = System.nanoTime();
             Run r = Run.exec(unprivileged(List.of(Tools.runit("sv"))), h.env(), tmp, args);
             Run o = Run.exec(unprivileged(Tools.jrunit("sv")), h.env(), tmp, args);
-            Run.assertSameAs(r, o, "without DAC override: sv " + String.join(" ", args));
+            Run.assertSameAs(r, o, "without DAC override: sv " + String.join(" ", args), Run.secondsSince(start));
             if (!args[1].equals("nocontrol") || args[0].equals("down")) {
                 assertTrue(o.stdout().contains("access denied") && o.code() > 0, o.toString());
             }
@@ -305,9 +309,10 @@ class SvAgainstFakeSupervisorTest {
         fakes.add(downLog);
         downLog.status(status(5, 0, false, 'd', false, State.DOWN));
         assertEquals(3, h.runitAs("upmain", "status").code());
+        long start = System.nanoTime();
         Run lsb = h.oursAs("upmain", "status");
         assertEquals(0, lsb.code(), lsb.toString());
-        Run.assertSameText(h.runitAs("upmain", "status").stdout(), lsb.stdout(), "same text");
+        Run.assertSameText(h.runitAs("upmain", "status").stdout(), lsb.stdout(), "same text", Run.secondsSince(start));
 
         FakeSupervisor downMain = fake("downmain");
         downMain.status(status(5, 0, false, 'd', false, State.DOWN));

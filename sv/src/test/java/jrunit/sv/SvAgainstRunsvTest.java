@@ -96,9 +96,11 @@ class SvAgainstRunsvTest {
             assertEquals(0, down.code());
             h.same("status", "web");
             // main down, log up: runit 2.1.2 exits 0 (the log's code), we follow 2.3.0 (the service's)
+            long lsbStart = System.nanoTime();
             Run lsbStatus = h.oursAs("web", "status");
             assertEquals(3, lsbStatus.code(), lsbStatus.toString());
-            Run.assertSameText(h.runitAs("web", "status").stdout(), lsbStatus.stdout(), "init-script status text");
+            Run.assertSameText(h.runitAs("web", "status").stdout(), lsbStatus.stdout(), "init-script status text",
+                    Run.secondsSince(lsbStart));
             Run up = runit ? h.runit("-v", "up", "web") : h.ours("-v", "up", "web");
             assertTrue(up.stdout().matches("ok: run: web: \\(pid " + Supervisor.status(web.dir).pid() + "\\) \\ds\n"), up.toString());
             Run once = runit ? h.runit("-v", "once", "dn") : h.ours("-v", "once", "dn");

@@ -74,10 +74,12 @@ class SvHarness {
     Run same(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Tools.runit("sv")));
         cmd.addAll(List.of(args));
+        long start = System.nanoTime();
         Run.Pending r = Run.start(cmd, env(), root);
         Run.Pending o = Run.start(Tools.jrunit("sv", args), env(), root);
         Run ours = o.finish();
-        Run.assertSameAs(r.finish(), ours, "sv " + String.join(" ", args));
+        Run runit = r.finish();
+        Run.assertSameAs(runit, ours, "sv " + String.join(" ", args), Run.secondsSince(start));
         return ours;
     }
 
@@ -85,10 +87,12 @@ class SvHarness {
         runitAs(name, "--link-only");
         List<String> cmd = new ArrayList<>(List.of(bin.resolve(name).toString()));
         cmd.addAll(List.of(args));
+        long start = System.nanoTime();
         Run.Pending r = Run.start(cmd, env(), root);
         Run.Pending o = Run.start(Tools.jrunitAs("sv", "/etc/init.d/" + name, args), env(), root);
         Run ours = o.finish();
-        Run.assertSameAs(r.finish(), ours, "/etc/init.d/" + name + " " + String.join(" ", args));
+        Run runit = r.finish();
+        Run.assertSameAs(runit, ours, "/etc/init.d/" + name + " " + String.join(" ", args), Run.secondsSince(start));
         return ours;
     }
 }
