@@ -143,6 +143,12 @@ public final class Errno {
         if (reason != null) {
             Integer n = BY_STRERROR.get(reason.trim());
             if (n != null) return n;
+            // the JDK sometimes appends to the strerror text ("Too many levels of symbolic links or …")
+            String best = null;
+            for (String s : BY_STRERROR.keySet()) {
+                if (reason.startsWith(s) && (best == null || s.length() > best.length())) best = s;
+            }
+            if (best != null && !best.equals("Success")) return BY_STRERROR.get(best);
             // java.io's FileNotFoundException says "path (strerror)"
             int open = reason.lastIndexOf('(');
             if (open >= 0 && reason.endsWith(")")) {

@@ -96,7 +96,7 @@ final class JsonStatus {
                 return false;
             }
         } catch (IOException e) {
-            error(b, "unable to read supervise/status: " + Errno.text(Sv.errnoOf(e)));
+            error(b, "unable to read supervise/status: " + Errno.text(Errno.of(e)));
             return false;
         }
         int down = Sv.statErrno(dir.resolve("down"));

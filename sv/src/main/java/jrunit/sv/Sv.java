@@ -255,7 +255,7 @@ public final class Sv {
             BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
             if (!a.isDirectory()) return Errno.ENOTDIR;
         } catch (IOException e) {
-            return errnoOf(e);
+            return Errno.of(e);
         }
         return Files.isExecutable(p) ? 0 : Errno.EACCES;
     }
@@ -288,14 +288,14 @@ public final class Sv {
         try {
             ch = FileChannel.open(statusFile);
         } catch (IOException e) {
-            warn("unable to open supervise/status", errnoOf(e));
+            warn("unable to open supervise/status", Errno.of(e));
             return -1;
         }
         int n;
         try (ch) {
             n = ch.read(ByteBuffer.wrap(status));
         } catch (IOException e) {
-            warn("unable to read supervise/status", errnoOf(e));
+            warn("unable to read supervise/status", Errno.of(e));
             return -1;
         }
         if (n != 20) {
@@ -365,16 +365,6 @@ public final class Sv {
         if (lsb) throw new Exit(switch (main) { case 1 -> 0; case 2 -> 3; default -> 4; });
     }
 
-    /**
-     * The errno behind a JDK file exception. The JDK words ELOOP as "Too many levels of symbolic
-     * links or unable to access attributes of symbolic link", which common's table does not know.
-     */
-    static int errnoOf(IOException e) {
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null
-                && f.getReason().startsWith("Too many levels of symbolic links")) return Errno.ELOOP;
-        return Errno.of(e);
-    }
-
     private static boolean isFifoLike(Path p) {
         try {
             return Files.readAttributes(p, BasicFileAttributes.class).isOther();
@@ -393,7 +383,7 @@ public final class Sv {
         } catch (AccessDeniedException e) {
             return Errno.EACCES;
         } catch (IOException e) {
-            return errnoOf(e);
+            return Errno.of(e);
         }
     }
 
