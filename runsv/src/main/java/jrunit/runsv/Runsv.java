@@ -1,11 +1,63 @@
 package jrunit.runsv;
 
-/** runsv: not built yet (its issue is open). Fails loudly rather than pretending. */
+import jrunit.common.ErrnoException;
+import jrunit.common.ProcessTitle;
+import jrunit.common.ProgramName;
+import sun.misc.Signal;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+
+/** {@code runsv DIR}: one {@link Supervisor} on one {@link EventLoop}, exit codes and messages as runit's runsv. */
 public final class Runsv {
     private Runsv() {}
 
     public static void main(String[] args) {
-        System.err.println("runsv: fatal: not implemented yet");
-        System.exit(111);
+        System.exit(run(args));
+    }
+
+    /** Supervises until told to exit; returns runsv's exit code (1 usage, 111 fatal, 0 after {@code x} or TERM). */
+    static int run(String[] args) {
+        if (args.length != 1) {
+            System.err.print("usage: " + ProgramName.argv0("runsv") + " dir\n\n");
+            return 1;
+        }
+        String dir = args[0];
+        ProcessTitle.set("runsv", "runsv", dir);
+        int[] exitCode = {0};
+        EventLoop[] loopRef = new EventLoop[1];
+        EventLoop loop;
+        try {
+            loop = new EventLoop((s, failure) -> {
+                if (failure != null) {
+                    System.err.print("runsv " + dir + ": fatal: internal error: " + failure + "\n");
+                    exitCode[0] = 111;
+                }
+                loopRef[0].stop();
+            });
+        } catch (ErrnoException e) {
+            return fatal(dir, "unable to create selfpipe: " + e.text());
+        }
+        loopRef[0] = loop;
+        Supervisor[] supervisor = new Supervisor[1];
+        // As runit's runsv, TERM is taken before anything else and acted on once the loop runs.
+        Signal.handle(new Signal("TERM"), sig -> loop.execute(() -> {
+            if (supervisor[0] != null) supervisor[0].terminate();
+        }));
+        try {
+            supervisor[0] = Supervisor.open(Path.of(dir), dir);
+        } catch (SupervisorException e) {
+            return fatal(dir, e.getMessage());
+        } catch (InvalidPathException e) {
+            return fatal(dir, "unable to change to directory: file does not exist");
+        }
+        loop.add(supervisor[0]);
+        loop.run();
+        return exitCode[0];
+    }
+
+    private static int fatal(String dir, String text) {
+        System.err.print("runsv " + dir + ": fatal: " + text + "\n");
+        return 111;
     }
 }

@@ -1,0 +1,50 @@
+package jrunit.runsv;
+
+import jrunit.common.SuperviseStatus.State;
+import jrunit.common.Tai64n;
+
+import java.nio.file.Path;
+
+/** What runsv knows about one of its two services: the main one in DIR, or the log one in DIR/log. */
+final class Service {
+    enum Want { UP, DOWN, EXIT }
+
+    final boolean isLog;
+    /** The directory its programs run in: DIR or DIR/log. */
+    final Path dir;
+    /** Prefix of its status files in messages, as runit prints them: "supervise/" or "log/supervise/". */
+    final String supervisePrefix;
+
+    int pid;
+    /** pidfd of {@link #pid}, -1 when there is no child. */
+    int pidfd = -1;
+    /** The last spawn's exec failed: a child that exited with 111 is still to be reaped (runit's child would have). */
+    boolean execFailed;
+    State state = State.DOWN;
+    Want want = Want.UP;
+    boolean paused;
+    boolean termSent;
+    /** The status timestamp, and the same instant on the monotonic clock for the one-second rule. */
+    Tai64n start;
+    long startNanos;
+    int waitStatus;
+
+    int lockFd = -1, controlRead = -1, controlWrite = -1, okFd = -1;
+
+    Service(boolean isLog, Path dir) {
+        this.isLog = isLog;
+        this.dir = dir;
+        this.supervisePrefix = isLog ? "log/supervise/" : "supervise/";
+        markStart();
+    }
+
+    void markStart() {
+        start = Tai64n.now();
+        startNanos = System.nanoTime();
+    }
+
+    /** A child exists or is still to be reaped. */
+    boolean hasChild() {
+        return pid != 0 || execFailed;
+    }
+}

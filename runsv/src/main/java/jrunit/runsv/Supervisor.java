@@ -1,0 +1,854 @@
+package jrunit.runsv;
+
+import jrunit.common.Errno;
+import jrunit.common.ErrnoException;
+import jrunit.common.Posix;
+import jrunit.common.SuperviseStatus;
+import jrunit.common.SuperviseStatus.State;
+import jrunit.runsv.Service.Want;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotLinkException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The supervisor of one service directory (its {@code ./run}, {@code ./finish}, {@code control/*}
+ * and optional {@code log/} service), behaving exactly as runit 2.1.2's runsv does, on disk and
+ * towards its children.
+ *
+ * <p>It is a non-blocking state machine: it never waits on a thread. An {@link EventLoop} drives it
+ * when its control FIFOs become readable, when one of its children exits, or when its timer is due.
+ * Where runit's runsv blocks (the one-second pause after a child that ran less than a second, a
+ * {@code control/<c>} script that runs to completion before anything else happens) this supervisor
+ * enters a waiting state in which it reads no control byte and reaps no child, so what a client
+ * observes is the same. One loop may host any number of supervisors.
+ *
+ * <p>Typical use: {@code loop.add(Supervisor.open(Path.of("web"), "web"))}. {@link #open} takes the
+ * locks and creates {@code supervise/}; the supervisor starts its children once added to a loop and
+ * finishes (releasing everything it holds) after {@code x} or {@link #terminate()} once the service
+ * and its log service are down, which the loop reports to its {@link EventLoop.Listener}.
+ * All methods but {@link #open} must be called on the loop's thread.
+ */
+public final class Supervisor {
+    private static final long SECOND = 1_000_000_000L;
+    private static final int S_IFMT = 0170000, S_IFIFO = 0010000, S_IXUSR = 0100;
+
+    private final Path dir;
+    private final String name;
+    private final Service main;
+    private final Service log;
+    private int logRead = -1, logWrite = -1;
+    /** runsv's own descriptors 0, 1, 2 (-1 where closed), which the children inherit. */
+    private final int[] stdio;
+    /** runit keeps a single "pid changed" flag for both services; so do we (it decides when a pid file is rewritten). */
+    private boolean pidChanged = true;
+    private boolean termRequested;
+    private boolean wakeRequested;
+    private boolean started;
+    private boolean finished;
+
+    /** The rest of the current main-loop iteration; runs until empty or until the supervisor waits. */
+    private final Deque<Runnable> steps = new ArrayDeque<>();
+    /** Monotonic time a runit-style sleep ends; 0 when not sleeping. */
+    private long sleepUntil;
+    /** The control script runsv is waiting for, or null. */
+    private Script script;
+    /** Children no longer tracked as a service's pid (only after {@code k} then {@code u}): reaped and ignored, as runit does. */
+    private final List<int[]> strays = new ArrayList<>();
+
+    private record Script(int pid, int pidfd, Consumer<Integer> then) {}
+
+    private Supervisor(Path dir, String name, Service main, Service log, int[] stdio) {
+        this.dir = dir;
+        this.name = name;
+        this.main = main;
+        this.log = log;
+        this.stdio = stdio;
+    }
+
+    /**
+     * Sets up supervision of {@code dir} as runsv does at start-up: reads {@code down}, {@code log/}
+     * and {@code log/down}, creates the log pipe, {@code supervise/} (following a symlink),
+     * {@code lock} (held; a second supervisor fails with "unable to lock supervise/lock: temporary
+     * failure"), the {@code control} and {@code ok} FIFOs, and writes the initial status. Starts nothing:
+     * that happens once the supervisor is {@link EventLoop#add added} to a loop.
+     *
+     * <p>Like runsv, this blocks while someone else holds {@code log/supervise/lock}.
+     *
+     * @param dir  the service directory
+     * @param name how messages name it: runsv prints {@code "runsv NAME: warning: …"}; runsv passes its argument
+     * @throws SupervisorException with runit's fatal text; nothing is left open
+     */
+    public static Supervisor open(Path dir, String name) throws SupervisorException {
+        Path abs = dir.toAbsolutePath().normalize();
+        try {
+            BasicFileAttributes a = Files.readAttributes(abs, BasicFileAttributes.class);
+            if (!a.isDirectory()) throw new SupervisorException("unable to change to directory: " + Errno.text(Errno.ENOTDIR));
+            if (!Files.isExecutable(abs)) throw new SupervisorException("unable to change to directory: " + Errno.text(Errno.EACCES));
+        } catch (IOException e) {
+            throw new SupervisorException("unable to change to directory: " + Errno.text(e));
+        }
+        int[] stdio = new int[3];
+        for (int fd = 0; fd < 3; fd++) {
+            try {
+                Posix.fcntl(fd, Posix.F_GETFD, 0);
+                stdio[fd] = fd;
+            } catch (ErrnoException e) {
+                stdio[fd] = -1;
+            }
+        }
+        Service main = new Service(false, abs);
+        if (Files.exists(abs.resolve("down"))) main.want = Want.DOWN;
+        Service log = null;
+        Path logDir = abs.resolve("log");
+        try {
+            if (Files.readAttributes(logDir, BasicFileAttributes.class).isDirectory()) {
+                log = new Service(true, logDir);
+                if (Files.exists(logDir.resolve("down"))) log.want = Want.DOWN;
+            } else {
+                warnLine(name, "./log: not a directory.");
+            }
+        } catch (NoSuchFileException e) {
+            // no log service
+        } catch (IOException e) {
+            warnLine(name, "unable to stat() ./log: : " + Errno.text(e));
+        }
+        Supervisor s = new Supervisor(abs, name, main, log, stdio);
+        try {
+            s.setUp();
+        } catch (SupervisorException | RuntimeException e) {
+            s.closeAll();
+            throw e;
+        }
+        return s;
+    }
+
+    private void setUp() throws SupervisorException {
+        if (log != null) {
+            try {
+                int[] p = Posix.pipe(Posix.O_CLOEXEC);
+                logRead = p[0];
+                logWrite = p[1];
+            } catch (ErrnoException e) {
+                throw fatal("unable to create log pipe", e);
+            }
+        }
+        makeSuperviseDir(main, "./supervise");
+        main.lockFd = openLock(main, "supervise/lock");
+        try {
+            Posix.flock(main.lockFd, Posix.LOCK_EX | Posix.LOCK_NB);
+        } catch (ErrnoException e) {
+            throw fatal("unable to lock supervise/lock", e);
+        }
+        if (log != null) {
+            makeSuperviseDir(log, "./log/supervise");
+            log.lockFd = openLock(log, "log/supervise/lock");
+            try {
+                Posix.flock(log.lockFd, Posix.LOCK_EX);
+            } catch (ErrnoException e) {
+                throw fatal("unable to lock log/supervise/lock", e);
+            }
+        }
+        Path mainControl = dir.resolve("supervise/control");
+        openControl(main, mainControl, "supervise/control");
+        writeStatus(main);
+        if (log != null) {
+            // runit 2.1.2 checks the main service's control FIFO here, not the log's: kept as is.
+            openControl(log, mainControl, "log/supervise/control");
+            writeStatus(log);
+        }
+        main.okFd = openOk(dir.resolve("supervise/ok"), "unable to read supervise/ok");
+        if (log != null) log.okFd = openOk(dir.resolve("log/supervise/ok"), "unable to read log/supervise/ok");
+    }
+
+    private void makeSuperviseDir(Service s, String shownAs) throws SupervisorException {
+        Path sup = s.dir.resolve("supervise");
+        try {
+            Files.createDirectory(sup, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            return;
+        } catch (IOException | UnsupportedOperationException e) {
+            // exists already, or a symlink (possibly dangling): handled below
+        }
+        Path target;
+        try {
+            target = Files.readSymbolicLink(sup);
+        } catch (NotLinkException | NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            throw new SupervisorException("unable to readlink " + shownAs + ": " + Errno.text(e));
+        }
+        if (target.toString().getBytes(StandardCharsets.UTF_8).length >= 256) {
+            throw new SupervisorException("unable to readlink " + shownAs + ": name too long");
+        }
+        try {
+            // a relative target is relative to the directory holding the link, as for runit
+            Files.createDirectory(s.dir.resolve(target),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException | UnsupportedOperationException e) {
+            // runit ignores this too: the lock open below reports what is wrong
+        }
+    }
+
+    private int openLock(Service s, String shownAs) throws SupervisorException {
+        try {
+            return Posix.open(s.dir.resolve("supervise/lock").toString(),
+                    Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_APPEND | Posix.O_CREAT | Posix.O_CLOEXEC, 0600);
+        } catch (ErrnoException e) {
+            throw fatal("unable to open " + shownAs, e);
+        }
+    }
+
+    private void openControl(Service s, Path checked, String shownAs) throws SupervisorException {
+        String path = s.dir.resolve("supervise/control").toString();
+        try {
+            Posix.mkfifo(path, 0600);
+        } catch (ErrnoException e) {
+            // EEXIST is the normal case; anything else shows in the stat below
+        }
+        int mode;
+        try {
+            mode = (Integer) Files.getAttribute(checked, "unix:mode");
+        } catch (IOException e) {
+            throw new SupervisorException("unable to stat " + shownAs + ": " + Errno.text(e));
+        }
+        if ((mode & S_IFMT) != S_IFIFO) throw new SupervisorException(shownAs + " exists but is not a fifo");
+        try {
+            s.controlRead = Posix.open(path, Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
+            // a writer of our own, so the FIFO never reports end of file when clients come and go
+            s.controlWrite = Posix.open(path, Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            throw fatal("unable to open " + shownAs, e);
+        }
+    }
+
+    private int openOk(Path ok, String failure) throws SupervisorException {
+        try {
+            Posix.mkfifo(ok.toString(), 0600);
+        } catch (ErrnoException e) {
+            // EEXIST; anything else shows in the open
+        }
+        try {
+            return Posix.open(ok.toString(), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            throw fatal(failure, e);
+        }
+    }
+
+    private static SupervisorException fatal(String text, ErrnoException e) {
+        return new SupervisorException(text + ": " + e.text());
+    }
+
+    // ------------------------------------------------------------------ public API
+
+    /** The service directory (absolute). */
+    public Path directory() {
+        return dir;
+    }
+
+    /** The name used in messages ({@code runsv NAME: …}). */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * What SIGTERM does to runsv: acts as {@code x} on the main service at the end of the current
+     * (or next) loop iteration. The supervisor finishes once the service and its log service are down.
+     */
+    public void terminate() {
+        termRequested = true;
+        wakeRequested = true;
+    }
+
+    /** True once the supervisor has finished (after {@code x}/{@link #terminate()}) and released everything. */
+    public boolean isFinished() {
+        return finished;
+    }
+
+    @Override
+    public String toString() {
+        return "Supervisor[" + name + "]";
+    }
+
+    // ------------------------------------------------------------------ what the event loop calls
+
+    /** Starts the first iteration: runit's loop begins by starting the log service, then the service. */
+    void begin() {
+        if (started) throw new IllegalStateException(this + " was already added to a loop");
+        started = true;
+        steps.add(this::startLogIfWanted);
+        steps.add(this::startMainIfWanted);
+        runSteps();
+    }
+
+    /** Descriptors whose readability should {@link #wake} this supervisor. */
+    void addWatchedFds(IntList fds) {
+        if (finished || sleepUntil != 0) return;
+        if (script != null) {
+            fds.add(script.pidfd());
+            return;
+        }
+        fds.add(main.controlRead);
+        if (main.pidfd >= 0) fds.add(main.pidfd);
+        if (log != null) {
+            fds.add(log.controlRead);
+            if (log.pidfd >= 0) fds.add(log.pidfd);
+        }
+        for (int[] stray : strays) fds.add(stray[1]);
+    }
+
+    /** Monotonic time at which to {@link #wake} this supervisor even if no descriptor is ready; Long.MAX_VALUE for never. */
+    long deadline() {
+        if (finished) return Long.MAX_VALUE;
+        if (sleepUntil != 0) return sleepUntil;
+        if (script != null) return Long.MAX_VALUE;
+        if (wakeRequested || main.execFailed || (log != null && log.execFailed)) return Long.MIN_VALUE;
+        return Long.MAX_VALUE;
+    }
+
+    /** Something this supervisor watches happened (or its deadline passed): carry on as far as possible without blocking. */
+    void wake() {
+        if (finished) return;
+        if (sleepUntil != 0) {
+            if (System.nanoTime() - sleepUntil < 0) return;
+            sleepUntil = 0;
+        } else if (script != null) {
+            Integer status = reap(script.pid());
+            if (status == null) return;
+            Script done = script;
+            script = null;
+            closeQuietly(done.pidfd());
+            done.then().accept(status);
+        } else if (steps.isEmpty()) {
+            // runit's poll returned: one iteration of its main loop
+            wakeRequested = false;
+            steps.add(this::reapChildren);
+            steps.add(() -> readControl(main));
+            if (log != null) steps.add(() -> readControl(log));
+            steps.add(this::checkTerm);
+            steps.add(this::checkExit);
+            steps.add(this::startLogIfWanted);
+            steps.add(this::startMainIfWanted);
+        }
+        runSteps();
+    }
+
+    /** Releases every descriptor (locks, FIFOs, the log pipe) after a failure; children are left running. */
+    void abandon() {
+        finished = true;
+        steps.clear();
+        closeAll();
+    }
+
+    private void runSteps() {
+        Runnable step;
+        while (!finished && sleepUntil == 0 && script == null && (step = steps.pollFirst()) != null) step.run();
+    }
+
+    /** runit's {@code sleep(n)}: nothing happens for this supervisor until it has passed. */
+    private void sleep(long nanos) {
+        sleepUntil = System.nanoTime() + nanos;
+        if (sleepUntil == 0) sleepUntil = 1;
+    }
+
+    // ------------------------------------------------------------------ the loop's steps
+
+    private void startLogIfWanted() {
+        if (log != null && !log.hasChild() && log.want == Want.UP) startService(log, () -> {});
+    }
+
+    private void startMainIfWanted() {
+        if (!main.hasChild() && (main.want == Want.UP || main.state == State.FINISH)) startService(main, () -> {});
+    }
+
+    /** Reaps one exited child of ours, then comes back for the next (after any sleep the exit caused). */
+    private void reapChildren() {
+        for (Service s : log == null ? List.of(main) : List.of(main, log)) {
+            Integer status = s.execFailed ? Integer.valueOf(111 << 8) : s.pid != 0 ? reap(s.pid) : null;
+            if (status == null) continue;
+            steps.addFirst(this::reapChildren);
+            if (s.isLog) logExited(status);
+            else mainExited(status);
+            return;
+        }
+        strays.removeIf(stray -> {
+            if (reap(stray[0]) == null) return false;
+            closeQuietly(stray[1]);
+            return true;
+        });
+    }
+
+    private void mainExited(int status) {
+        forgetChild(main);
+        main.waitStatus = status;
+        main.termSent = false;
+        if (main.state != State.FINISH && finishPresent()) {
+            main.state = State.FINISH;
+            writeStatus(main);
+            return;
+        }
+        becomeDown(main);
+    }
+
+    private void logExited(int status) {
+        forgetChild(log);
+        log.termSent = false;
+        becomeDown(log);
+    }
+
+    private void forgetChild(Service s) {
+        s.pid = 0;
+        s.execFailed = false;
+        closeQuietly(s.pidfd);
+        s.pidfd = -1;
+        pidChanged = true;
+    }
+
+    /** Down after an exit: a child (run + finish) that lived less than a second costs a one-second pause. */
+    private void becomeDown(Service s) {
+        s.state = State.DOWN;
+        long deadline = s.startNanos + SECOND;
+        s.markStart();
+        writeStatus(s);
+        if (s.startNanos - deadline < 0) sleep(SECOND);
+    }
+
+    private boolean finishPresent() {
+        try {
+            int fd = Posix.open(dir.resolve("finish").toString(), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
+            closeQuietly(fd);
+            return true;
+        } catch (ErrnoException e) {
+            return false;
+        }
+    }
+
+    private void readControl(Service s) {
+        byte[] b = new byte[1];
+        int n;
+        try {
+            n = Posix.read(s.controlRead, b, 0, 1);
+        } catch (ErrnoException e) {
+            return; // EAGAIN: nothing written
+        }
+        if (n == 1) control(s, (char) (b[0] & 0xff));
+    }
+
+    private void checkTerm() {
+        if (termRequested) {
+            termRequested = false;
+            control(main, 'x');
+        }
+    }
+
+    private void checkExit() {
+        if (main.want != Want.EXIT || main.state != State.DOWN) return;
+        if (log == null || !log.hasChild()) {
+            finish();
+            return;
+        }
+        if (log.want != Want.EXIT) {
+            log.want = Want.EXIT;
+            writeStatus(log);
+            // the logger sees end of file once the service's processes are gone too
+            closeLogPipeEnd(true);
+            closeLogPipeEnd(false);
+        }
+    }
+
+    private void closeLogPipeEnd(boolean writeEnd) {
+        int fd = writeEnd ? logWrite : logRead;
+        String shown = writeEnd ? "logpipe[1]" : "logpipe[0]";
+        if (writeEnd) logWrite = -1;
+        else logRead = -1;
+        try {
+            if (fd < 0) throw new ErrnoException("close", Errno.EBADF);
+            Posix.close(fd);
+        } catch (ErrnoException e) {
+            warn("unable to close " + shown + ": " + e.text());
+        }
+    }
+
+    private void finish() {
+        finished = true;
+        steps.clear();
+        closeAll();
+    }
+
+    // ------------------------------------------------------------------ commands
+
+    private void control(Service s, char c) {
+        switch (c) {
+            case 'd' -> {
+                s.want = Want.DOWN;
+                writeStatus(s);
+                if (s.state == State.RUN) stopService(s, () -> {});
+            }
+            case 'u' -> {
+                s.want = Want.UP;
+                writeStatus(s);
+                if (s.state == State.DOWN) startService(s, () -> {});
+            }
+            case 'x' -> {
+                if (s.isLog) return;
+                s.want = Want.EXIT;
+                writeStatus(s);
+                if (s.state == State.RUN) stopService(s, () -> {});
+            }
+            case 't' -> {
+                if (s.state == State.RUN) stopService(s, () -> {});
+            }
+            case 'k' -> signalUnlessHandled(s, c, Posix.SIGKILL, () -> s.state = State.DOWN);
+            case 'p' -> signalUnlessHandled(s, c, Posix.SIGSTOP, () -> {
+                s.paused = true;
+                writeStatus(s);
+            });
+            case 'c' -> signalUnlessHandled(s, c, Posix.SIGCONT, () -> {
+                s.paused = false;
+                writeStatus(s);
+            });
+            case 'o' -> {
+                s.want = Want.DOWN;
+                writeStatus(s);
+                if (s.state == State.DOWN) startService(s, () -> {});
+            }
+            case 'a' -> signalUnlessHandled(s, c, Posix.SIGALRM, () -> {});
+            case 'h' -> signalUnlessHandled(s, c, Posix.SIGHUP, () -> {});
+            case 'i' -> signalUnlessHandled(s, c, Posix.SIGINT, () -> {});
+            case 'q' -> signalUnlessHandled(s, c, Posix.SIGQUIT, () -> {});
+            case '1' -> signalUnlessHandled(s, c, Posix.SIGUSR1, () -> {});
+            case '2' -> signalUnlessHandled(s, c, Posix.SIGUSR2, () -> {});
+            default -> {
+                // runit ignores every other byte, 'e' included
+            }
+        }
+    }
+
+    /** If running: {@code control/<c>}, and the signal unless the script exited 0; then {@code then}. */
+    private void signalUnlessHandled(Service s, char c, int signal, Runnable then) {
+        if (s.state != State.RUN) {
+            then.run();
+            return;
+        }
+        custom(s, c, handled -> {
+            if (!handled) kill(s.pid, signal);
+            then.run();
+        });
+    }
+
+    /** runit's stop sequence: control/t, TERM unless handled, then CONT and control/d or control/x. */
+    private void stopService(Service s, Runnable then) {
+        Consumer<Boolean> afterTerm = handled -> {
+            if (!handled) {
+                kill(s.pid, Posix.SIGTERM);
+                s.termSent = true;
+                writeStatus(s);
+            }
+            if (s.want == Want.DOWN) {
+                kill(s.pid, Posix.SIGCONT);
+                custom(s, 'd', ignored -> then.run());
+            } else if (s.want == Want.EXIT) {
+                kill(s.pid, Posix.SIGCONT);
+                custom(s, 'x', ignored -> then.run());
+            } else {
+                then.run();
+            }
+        };
+        if (s.pid != 0) custom(s, 't', afterTerm);
+        else afterTerm.accept(true);
+    }
+
+    private void kill(int pid, int signal) {
+        if (pid == 0) return; // runit's kill(0, …) would signal its whole process group; it never gets here with 0
+        try {
+            Posix.kill(pid, signal);
+        } catch (ErrnoException e) {
+            // runit ignores kill's result too
+        }
+    }
+
+    /**
+     * Runs {@code control/<c>} if it exists with the owner-execute bit, waiting for it without
+     * blocking the thread, then calls {@code then} with "handled" (it exited 0). Never for the log.
+     */
+    private void custom(Service s, char c, Consumer<Boolean> then) {
+        if (s.isLog) {
+            then.accept(false);
+            return;
+        }
+        String rel = "control/" + c;
+        int mode;
+        try {
+            mode = (Integer) Files.getAttribute(dir.resolve(rel), "unix:mode");
+        } catch (NoSuchFileException e) {
+            then.accept(false);
+            return;
+        } catch (IOException e) {
+            warn("unable to stat " + rel + ": " + Errno.text(e));
+            then.accept(false);
+            return;
+        }
+        if ((mode & S_IXUSR) == 0) {
+            then.accept(false);
+            return;
+        }
+        int out = stdio[1];
+        if (log != null) {
+            if (logWrite >= 0) out = logWrite;
+            else warn("unable to setup stdout for " + rel + ": " + Errno.text(Errno.EBADF));
+        }
+        int pid;
+        try {
+            pid = Posix.spawn(new Posix.Spawn(rel, List.of(rel), null, dir.toString(),
+                    new int[] {stdio[0], out, stdio[2]}, false, false, false));
+        } catch (ErrnoException e) {
+            if (isForkFailure(e)) warn("unable to fork for " + rel + ": " + e.text());
+            else childFatal("unable to run control/?: " + e.text()); // that child exits 111: not handled
+            then.accept(false);
+            return;
+        }
+        int pidfd;
+        try {
+            pidfd = Posix.pidfdOpen(pid);
+        } catch (ErrnoException e) {
+            warn("unable to wait for child " + rel + ": " + e.text());
+            strays.add(new int[] {pid, -1});
+            then.accept(false);
+            return;
+        }
+        script = new Script(pid, pidfd, status -> then.accept(((status >> 8) & 0xff) == 0));
+    }
+
+    // ------------------------------------------------------------------ starting children
+
+    private void startService(Service s, Runnable then) {
+        if (s.state == State.FINISH) {
+            spawnChild(s);
+            then.run();
+            return;
+        }
+        custom(s, 'u', ignored -> {
+            if (s.pid != 0) {
+                // runit: "should never happen" (k, then u): stop it, and start a new one anyway
+                stopService(s, () -> {
+                    strays.add(new int[] {s.pid, s.pidfd});
+                    s.pid = 0;
+                    s.pidfd = -1;
+                    spawnChild(s);
+                    then.run();
+                });
+            } else {
+                spawnChild(s);
+                then.run();
+            }
+        });
+    }
+
+    private void spawnChild(Service s) {
+        boolean finishing = s.state == State.FINISH;
+        List<String> argv;
+        if (finishing) {
+            int w = s.waitStatus;
+            boolean crashed = (w & 0x7f) != 0;
+            argv = List.of("./finish", crashed ? "-1" : Integer.toString((w >> 8) & 0xff), Integer.toString(w & 0xff));
+        } else {
+            argv = List.of("./run");
+        }
+        int[] fds = {stdio[0], stdio[1], stdio[2]};
+        String fdFailure = null;
+        if (log != null) {
+            if (s.isLog) {
+                fds[0] = logRead;
+                if (logRead < 0) fdFailure = "unable to setup filedescriptor for ./log/run";
+            } else {
+                fds[1] = logWrite;
+                if (logWrite < 0) fdFailure = "unable to setup filedescriptor for ./run";
+            }
+        }
+        int pid = 0;
+        if (fdFailure != null) {
+            childFatal(fdFailure + ": " + Errno.text(Errno.EBADF));
+            s.execFailed = true;
+        } else {
+            try {
+                pid = Posix.spawn(new Posix.Spawn(argv.get(0), argv, null, s.dir.toString(), fds, false, false, false));
+            } catch (ErrnoException e) {
+                if (isForkFailure(e)) {
+                    warn("unable to fork, sleeping: " + e.text());
+                    steps.addFirst(() -> spawnChild(s));
+                    sleep(5 * SECOND);
+                    return;
+                }
+                childFatal((s.isLog ? "unable to start log/" : "unable to start ") + argv.get(0) + ": " + e.text());
+                s.execFailed = true;
+            }
+        }
+        if (!finishing) {
+            s.markStart();
+            s.state = State.RUN;
+        }
+        s.pid = pid;
+        pidChanged = true;
+        s.paused = false;
+        s.termSent = false;
+        if (pid != 0) {
+            try {
+                s.pidfd = Posix.pidfdOpen(pid);
+            } catch (ErrnoException e) {
+                // without a pidfd the exit is still found by the next reap (any wake-up)
+                s.pidfd = -1;
+            }
+            writeStatus(s);
+        }
+    }
+
+    private static boolean isForkFailure(ErrnoException e) {
+        return e.errno() == Errno.EAGAIN || e.errno() == Errno.ENOMEM;
+    }
+
+    /** waitpid without blocking: the wait status, or null while the child runs. A child someone else reaped counts as exited 0. */
+    private static Integer reap(int pid) {
+        try {
+            Posix.Exited e = Posix.waitpid(pid, Posix.WNOHANG);
+            return e.pid() == 0 ? null : e.status();
+        } catch (ErrnoException e) {
+            return 0;
+        }
+    }
+
+    // ------------------------------------------------------------------ supervise/ files
+
+    /** runit's update_status: pid (if changed), stat, status, each via *.new and rename. */
+    private void writeStatus(Service s) {
+        Path sup = s.dir.resolve("supervise");
+        String shown = s.supervisePrefix;
+        if (pidChanged) {
+            byte[] text = s.pid != 0 ? (s.pid + "\n").getBytes(StandardCharsets.US_ASCII) : new byte[0];
+            if (!writeNew(sup.resolve("pid.new"), text, shown + "pid.new", false)) return;
+            if (!rename(sup.resolve("pid.new"), sup.resolve("pid"), "unable to rename pid.new to " + shown + "pid")) return;
+            pidChanged = false;
+        }
+        SuperviseStatus status = new SuperviseStatus(s.start, s.pid, s.paused, s.want == Want.UP ? 'u' : 'd',
+                s.termSent, s.state);
+        byte[] stat = status.statLine(s.want == Want.EXIT).getBytes(StandardCharsets.US_ASCII);
+        if (!writeNew(sup.resolve("stat.new"), stat, shown + "stat.new", false)) return;
+        rename(sup.resolve("stat.new"), sup.resolve("stat"), "unable to rename stat.new to " + shown + "stat");
+        if (!writeNew(sup.resolve("status.new"), status.encode(), shown + "status.new", true)) return;
+        rename(sup.resolve("status.new"), sup.resolve("status"), "unable to rename status.new to " + shown + "status");
+    }
+
+    /** Writes a *.new file as runit does (O_TRUNC|O_CREAT, 0644); false (after a warning) if it must not be renamed. */
+    private boolean writeNew(Path file, byte[] content, String shown, boolean checked) {
+        int fd;
+        try {
+            fd = Posix.open(file.toString(), Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_TRUNC | Posix.O_CREAT | Posix.O_CLOEXEC, 0644);
+        } catch (ErrnoException e) {
+            warn("unable to open " + shown + ": " + e.text());
+            return false;
+        }
+        int n = content.length;
+        try {
+            if (content.length > 0) n = Posix.write(fd, content, 0, content.length);
+        } catch (ErrnoException e) {
+            closeQuietly(fd);
+            if (!checked) return true; // runit does not check the buffered writes of pid and stat
+            warn("unable to write " + shown + ": " + e.text());
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // as runit: nothing more to do
+            }
+            return false;
+        }
+        closeQuietly(fd);
+        if (checked && n < content.length) {
+            warnLine(name, "unable to write " + shown + ": partial write.");
+            return false;
+        }
+        return true;
+    }
+
+    private boolean rename(Path from, Path to, String failure) {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } catch (IOException e) {
+            warn(failure + ": " + Errno.text(e));
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ messages and cleanup
+
+    private void warn(String text) {
+        warnLine(name, text);
+    }
+
+    private static void warnLine(String name, String text) {
+        System.err.print("runsv " + name + ": warning: " + text + "\n");
+    }
+
+    /** What runit's forked child prints before it exits 111. */
+    private void childFatal(String text) {
+        System.err.print("runsv " + name + ": fatal: " + text + "\n");
+    }
+
+    private void closeAll() {
+        for (Service s : log == null ? List.of(main) : List.of(main, log)) {
+            closeQuietly(s.controlRead);
+            closeQuietly(s.controlWrite);
+            closeQuietly(s.okFd);
+            closeQuietly(s.pidfd);
+            closeQuietly(s.lockFd);
+            s.controlRead = s.controlWrite = s.okFd = s.pidfd = s.lockFd = -1;
+        }
+        if (script != null) closeQuietly(script.pidfd());
+        for (int[] stray : strays) closeQuietly(stray[1]);
+        closeQuietly(logRead);
+        closeQuietly(logWrite);
+        logRead = logWrite = -1;
+    }
+
+    private static void closeQuietly(int fd) {
+        if (fd < 0) return;
+        try {
+            Posix.close(fd);
+        } catch (ErrnoException e) {
+            // closing is best effort here
+        }
+    }
+
+    /** A growable int array, so collecting descriptors for poll allocates little. */
+    static final class IntList {
+        private int[] a = new int[16];
+        private int n;
+
+        void add(int v) {
+            if (n == a.length) a = java.util.Arrays.copyOf(a, n * 2);
+            a[n++] = v;
+        }
+
+        int size() {
+            return n;
+        }
+
+        int get(int i) {
+            return a[i];
+        }
+
+        void clear() {
+            n = 0;
+        }
+    }
+}
