@@ -19,29 +19,35 @@ import java.util.concurrent.TimeUnit;
  *
  * <ol>
  * <li>every service is brought down as {@code sv down} does it: 'd' into {@code supervise/control}
- *     (runsv sends the service TERM, then CONT); log services keep running;</li>
+ *     (the supervisor sends the service TERM, then CONT); log services keep running;</li>
  * <li>once every main service is down, each supervisor is told to exit (TERM to runsv, as 'x'): it
  *     closes the log pipe, so the log service writes the service's last lines and exits;</li>
- * <li>whatever is still running at the deadline is killed (supervisors, services, and every other
+ * <li>whatever is still running at the deadline is killed (services, supervisors, and every other
  *     process reparented to runsvdir).</li>
  * </ol>
- * Exit 0 if everything stopped before the deadline, 111 otherwise. Zombies of any parentage are reaped
- * throughout: runsvdir is PID 1 or, when it is not, a child subreaper.
+ * Exit 0 if everything stopped before the deadline, 111 otherwise. A step machine: the caller reaps
+ * children and calls {@link #step()} whenever something happened or {@link #STEP} has passed.
  */
 final class ContainerShutdown {
     static final int EXIT_LATE = 111;
-    private static final long STEP = TimeUnit.MILLISECONDS.toNanos(100);
+    static final long STEP = TimeUnit.MILLISECONDS.toNanos(100);
 
-    private final Runsvdir runsvdir;
+    private enum Phase { MAINS, SUPERVISORS, KILLED }
+
     private final Messages messages;
     private final Path dir;
     private final long deadline;
+    private final List<ServiceTable.Service> services = new ArrayList<>();
+    private Phase phase = Phase.MAINS;
+    private long killedAt;
 
-    ContainerShutdown(Runsvdir runsvdir, Messages messages, Path dir, Duration limit) {
-        this.runsvdir = runsvdir;
+    ContainerShutdown(ServiceTable table, Messages messages, Path dir, Duration limit) {
         this.messages = messages;
         this.dir = dir;
         this.deadline = System.nanoTime() + limit.toNanos();
+        for (ServiceTable.Service s : table.services()) {
+            if (s.supervised()) services.add(s);
+        }
     }
 
     /** Orphans of the whole tree become runsvdir's children, so it can reap them. */
@@ -54,21 +60,27 @@ final class ContainerShutdown {
         }
     }
 
-    int run() {
-        List<ServiceTable.Service> services = new ArrayList<>();
-        for (ServiceTable.Service s : runsvdir.table().services()) {
-            if (s.supervised()) services.add(s);
-        }
+    /** Step 1: every main service down, as sv down. */
+    void begin() {
         for (ServiceTable.Service s : services) {
             if (!control(s.name, 'd')) s.supervision.terminate();
         }
-        waitUntil(() -> services.stream().allMatch(s -> !s.supervised() || isDown(s.name)));
-        for (ServiceTable.Service s : services) {
-            if (s.supervised()) s.supervision.terminate();
+    }
+
+    /** Moves on as far as it can; the exit code once finished, -1 while there is more to wait for. */
+    int step() {
+        long now = System.nanoTime();
+        if (phase == Phase.MAINS) {
+            if (services.stream().allMatch(s -> !s.supervised() || isDown(s.name)) || now - deadline >= 0) {
+                for (ServiceTable.Service s : services) {
+                    if (s.supervised()) s.supervision.terminate();
+                }
+                phase = Phase.SUPERVISORS;
+            }
         }
-        boolean clean = waitUntil(() -> services.stream().noneMatch(ServiceTable.Service::supervised)
-                && liveChildren().isEmpty());
-        if (!clean) {
+        if (phase == Phase.SUPERVISORS) {
+            if (services.stream().noneMatch(ServiceTable.Service::supervised) && liveChildren().isEmpty()) return 0;
+            if (now - deadline < 0) return -1;
             messages.warn("services still running at the deadline: killing them");
             for (ServiceTable.Service s : services) {
                 if (s.supervised()) {
@@ -77,26 +89,12 @@ final class ContainerShutdown {
                 }
             }
             for (int pid : liveChildren()) signal(pid, Posix.SIGKILL);
-            long grace = System.nanoTime() + Runsvdir.SECOND;
-            while (System.nanoTime() - grace < 0 && !liveChildren().isEmpty()) {
-                runsvdir.reapChildren();
-                runsvdir.waitForEvents(STEP);
-            }
+            phase = Phase.KILLED;
+            killedAt = now;
         }
-        runsvdir.reapChildren();
-        return clean ? 0 : EXIT_LATE;
-    }
-
-    /** Reaps and waits until {@code done} holds or the deadline passes; whether it held. */
-    private boolean waitUntil(java.util.function.BooleanSupplier done) {
-        while (true) {
-            runsvdir.reapChildren();
-            if (done.getAsBoolean()) return true;
-            long left = deadline - System.nanoTime();
-            if (left <= 0) return false;
-            runsvdir.waitForEvents(Math.min(left, STEP));
-            runsvdir.pendingSignals(); // a second TERM changes nothing
-        }
+        // KILLED: give the kernel a moment to deliver, then go regardless
+        if (liveChildren().isEmpty() || now - killedAt > Runsvdir.SECOND) return EXIT_LATE;
+        return -1;
     }
 
     /** Writes one command to a service's control FIFO, as sv does; false if no supervisor reads it. */
@@ -120,7 +118,7 @@ final class ContainerShutdown {
         }
     }
 
-    private SuperviseStatus status(Path serviceDir) {
+    private static SuperviseStatus status(Path serviceDir) {
         try {
             byte[] b = Files.readAllBytes(serviceDir.resolve("supervise/status"));
             return b.length < SuperviseStatus.SIZE ? null : SuperviseStatus.decode(b);
@@ -150,8 +148,17 @@ final class ContainerShutdown {
         }
     }
 
-    /** runsvdir's children that are not zombies (orphans included), from /proc/self/task/TID/children. */
+    /** runsvdir's children that are not zombies (orphans included). */
     static List<Integer> liveChildren() {
+        List<Integer> pids = new ArrayList<>();
+        for (int pid : children()) {
+            if (!isZombie(pid)) pids.add(pid);
+        }
+        return pids;
+    }
+
+    /** runsvdir's children, from /proc/self/task/TID/children (each thread lists the children it forked or adopted). */
+    static List<Integer> children() {
         List<Integer> pids = new ArrayList<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
             for (Path t : tasks) {
@@ -162,10 +169,7 @@ final class ContainerShutdown {
                     continue; // the thread ended
                 }
                 if (list.isEmpty()) continue;
-                for (String p : list.split(" ")) {
-                    int pid = Integer.parseInt(p);
-                    if (!isZombie(pid)) pids.add(pid);
-                }
+                for (String p : list.split(" ")) pids.add(Integer.parseInt(p));
             }
         } catch (IOException e) {
             // no /proc: only the supervisors are checked
@@ -173,7 +177,7 @@ final class ContainerShutdown {
         return pids;
     }
 
-    private static boolean isZombie(int pid) {
+    static boolean isZombie(int pid) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';

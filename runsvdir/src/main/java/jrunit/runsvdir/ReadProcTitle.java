@@ -70,6 +70,40 @@ final class ReadProcTitle {
         return readFd;
     }
 
+    /**
+     * Makes the pipe this process's fd 2, as runit does, so that everything inheriting stderr (runsv
+     * processes, hosted supervisors' children) and the JVM's own System.err write into the log.
+     */
+    void becomeStderr(Messages messages) {
+        try {
+            // dup2 by hand: once 2 is closed, F_DUPFD takes the lowest free descriptor from 2 up
+            Posix.close(2);
+            int fd = Posix.fcntl(writeFd, Posix.F_DUPFD, 2);
+            messages.redirectTo(fd);
+        } catch (ErrnoException e) {
+            messages.redirectTo(writeFd);
+            messages.warn("unable to set filedescriptor for log.");
+        }
+    }
+
+    /** Hosted mode: a daemon thread moves the pipe into the title (no supervisor state is touched). */
+    void drainInBackground() {
+        Thread.ofPlatform().daemon().name("readproctitle").start(() -> {
+            int[] fds = {readFd};
+            short[] ev = {Posix.POLLIN};
+            short[] rev = new short[1];
+            while (true) {
+                long wait = tick(System.nanoTime());
+                try {
+                    Posix.poll(fds, ev, rev, (int) Math.min(Integer.MAX_VALUE, wait / 1_000_000 + 1));
+                } catch (ErrnoException e) {
+                    return;
+                }
+                drain();
+            }
+        });
+    }
+
     /** Writes the periodic dot when it is due; returns nanoseconds until the next one. */
     long tick(long now) {
         if (now - nextDot >= 0) {

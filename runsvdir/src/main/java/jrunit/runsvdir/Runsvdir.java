@@ -39,8 +39,6 @@ public final class Runsvdir {
     private ReadProcTitle title;
     private final Map<Integer, RunsvProcess> runsvByPid = new HashMap<>();
     private long lastCheck;
-    private Object dirIdentity;
-    private FileTime dirMtime;
 
     private Runsvdir(Invocation inv, Messages messages, SignalPipe signals) {
         this.inv = inv;
@@ -88,13 +86,12 @@ public final class Runsvdir {
         }
         Runsvdir r = new Runsvdir(inv, messages, signals);
         r.setUpLog(words);
+        if (inv.container()) ContainerShutdown.becomeReaper(messages);
+        if (inv.hosted()) return new HostedMode(inv, messages).run(r.title);
         signals.handle("TERM", SignalPipe.TERM);
         signals.handle("HUP", SignalPipe.HUP);
         signals.handle("ALRM", SignalPipe.ALRM);
-        if (inv.container()) {
-            signals.handle("INT", SignalPipe.INT);
-            ContainerShutdown.becomeReaper(messages);
-        }
+        if (inv.container()) signals.handle("INT", SignalPipe.INT);
         return r.loop();
     }
 
@@ -125,7 +122,7 @@ public final class Runsvdir {
             messages.warn("log service disabled.");
             return;
         }
-        messages.redirectTo(title.writeFd());
+        title.becomeStderr(messages);
     }
 
     private int loop() {
@@ -135,7 +132,7 @@ public final class Runsvdir {
             long now = System.nanoTime();
             if (now - lastCheck >= SECOND) {
                 lastCheck = now;
-                checkDirectory();
+                table.checkDirectory(this::startRunsv);
             }
             long timeout = table.check ? Math.max(0, lastCheck + SECOND - now) : 5 * SECOND;
             if (inv.container()) timeout = Math.min(timeout, SECOND); // orphans have no pidfd: reap them often
@@ -143,7 +140,7 @@ public final class Runsvdir {
             int sig = signals.take();
             if ((sig & SignalPipe.TERM) != 0 || (sig & SignalPipe.INT) != 0) {
                 if (!inv.container()) return 0;
-                return new ContainerShutdown(this, messages, dir, inv.containerDeadline()).run();
+                return shutDown();
             }
             if ((sig & SignalPipe.HUP) != 0) {
                 for (ServiceTable.Service s : table.services()) {
@@ -151,38 +148,24 @@ public final class Runsvdir {
                 }
                 return EXIT_HUP;
             }
-            if ((sig & SignalPipe.ALRM) != 0) forcedRescan();
+            if ((sig & SignalPipe.ALRM) != 0) {
+                lastCheck = System.nanoTime();
+                table.forcedRescan(this::startRunsv);
+            }
         }
     }
 
-    /** Stats the directory and scans it if it changed (mtime, inode, device) or a scan is due anyway. */
-    private void checkDirectory() {
-        BasicFileAttributes a;
-        try {
-            a = Files.readAttributes(dir, BasicFileAttributes.class);
-        } catch (IOException e) {
-            messages.warn("unable to stat " + inv.dir(), e);
-            return;
-        }
-        if (!table.check && a.fileKey().equals(dirIdentity) && a.lastModifiedTime().equals(dirMtime)) return;
-        dirIdentity = a.fileKey();
-        dirMtime = a.lastModifiedTime();
-        table.check = false;
-        // on a filesystem with coarse timestamps a second change within this second would not change
-        // the mtime: look again in a second (runit sleeps a second instead)
-        if (a.lastModifiedTime().to(TimeUnit.SECONDS) >= System.currentTimeMillis() / 1000) table.check = true;
-        table.scan(this::startRunsv);
-    }
-
-    /** Debian's SIGALRM: rescan at once and leave a time stamp in DIR/.forced-rescan. */
-    private void forcedRescan() {
-        table.check = true;
-        lastCheck = System.nanoTime();
-        checkDirectory();
-        try {
-            Files.writeString(dir.resolve(".forced-rescan"), Tai64n.now().toString());
-        } catch (IOException e) {
-            messages.warn("unable to write " + inv.dir() + "/.forced-rescan", e);
+    /** Container mode: drives the shutdown, reaping and waking on runsv exits in between. */
+    private int shutDown() {
+        ContainerShutdown shutdown = new ContainerShutdown(table, messages, dir, inv.containerDeadline());
+        reapChildren();
+        shutdown.begin();
+        while (true) {
+            reapChildren();
+            int code = shutdown.step();
+            if (code >= 0) return code;
+            waitForEvents(ContainerShutdown.STEP);
+            signals.take(); // a second TERM changes nothing
         }
     }
 
@@ -237,18 +220,6 @@ public final class Runsvdir {
             messages.warn("unable to poll", e);
         }
         if (title != null) title.drain();
-    }
-
-    ServiceTable table() {
-        return table;
-    }
-
-    Iterable<RunsvProcess> runsvProcesses() {
-        return runsvByPid.values();
-    }
-
-    int pendingSignals() {
-        return signals.take();
     }
 
     private static int openOrClosed(int fd) {

@@ -1,16 +1,20 @@
 package jrunit.runsvdir;
 
+import jrunit.common.Tai64n;
+
 import java.io.IOException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The services of one directory, as runsvdir knows them: each subdirectory or symlink to a directory
@@ -60,6 +64,8 @@ final class ServiceTable {
     private final Map<Object, Service> services = new LinkedHashMap<>();
     /** Set when something calls for another scan soon (runit's {@code check}). */
     boolean check = true;
+    private Object dirIdentity;
+    private FileTime dirMtime;
 
     ServiceTable(String dirName, Path dir, Messages messages) {
         this.dirName = dirName;
@@ -73,6 +79,36 @@ final class ServiceTable {
 
     int size() {
         return services.size();
+    }
+
+    /** Stats the directory and scans it if it changed (mtime, inode, device) or a scan is due anyway. */
+    void checkDirectory(Starter starter) {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(dir, BasicFileAttributes.class);
+        } catch (IOException e) {
+            messages.warn("unable to stat " + dirName, e);
+            return;
+        }
+        if (!check && a.fileKey().equals(dirIdentity) && a.lastModifiedTime().equals(dirMtime)) return;
+        dirIdentity = a.fileKey();
+        dirMtime = a.lastModifiedTime();
+        check = false;
+        // on a filesystem with coarse timestamps a second change within this second would not change
+        // the mtime: look again in a second (runit sleeps a second instead)
+        if (a.lastModifiedTime().to(TimeUnit.SECONDS) >= System.currentTimeMillis() / 1000) check = true;
+        scan(starter);
+    }
+
+    /** Debian's SIGALRM: rescan at once and leave a time stamp in DIR/.forced-rescan. */
+    void forcedRescan(Starter starter) {
+        check = true;
+        checkDirectory(starter);
+        try {
+            Files.writeString(dir.resolve(".forced-rescan"), Tai64n.now().toString());
+        } catch (IOException e) {
+            messages.warn("unable to write " + dirName + "/.forced-rescan", e);
+        }
     }
 
     /**

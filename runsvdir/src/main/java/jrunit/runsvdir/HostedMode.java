@@ -1,0 +1,177 @@
+package jrunit.runsvdir;
+
+import jrunit.common.ErrnoException;
+import jrunit.common.Posix;
+import jrunit.runsv.EventLoop;
+import jrunit.runsv.Supervisor;
+import jrunit.runsv.SupervisorException;
+import sun.misc.Signal;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * {@code runsvdir --hosted}: one JVM hosts the supervisor of every service ({@link Supervisor}, the same
+ * code as runsv, on one {@link EventLoop}) instead of one runsv process each. On disk nothing differs
+ * ({@code supervise/} files, FIFOs, locks), so sv, ours or runit's, cannot tell.
+ *
+ * <p>A supervisor that throws is dropped alone by the loop and started afresh at the next scan, as
+ * runsvdir restarts a runsv that died. Directory scans, signals and container shutdown run on the loop's
+ * thread as tasks; a ticker thread only schedules them.
+ *
+ * <p>Signals: TERM exits 0 at once (as runit's runsvdir; the services keep running, unsupervised);
+ * HUP tells every supervisor to exit (TERM to runsv) and exits 111 once they have; with
+ * {@code --container}, TERM and INT shut down as {@link ContainerShutdown} describes.
+ */
+final class HostedMode implements EventLoop.Listener {
+    private static final long TICK_MILLIS = 1000, SHUTDOWN_TICK_MILLIS = 100;
+
+    /** One hosted supervisor, as the service table sees it. */
+    private static final class Hosted implements ServiceTable.Supervision {
+        final Supervisor supervisor;
+        boolean finished;
+
+        Hosted(Supervisor supervisor) {
+            this.supervisor = supervisor;
+        }
+
+        @Override
+        public boolean alive() {
+            return !finished;
+        }
+
+        @Override
+        public void terminate() {
+            if (!finished) supervisor.terminate();
+        }
+
+        @Override
+        public void kill() {
+            // the services are killed by pid; the supervisor then reaps them and finishes
+        }
+    }
+
+    private final Invocation inv;
+    private final Messages messages;
+    private final Path dir;
+    private final ServiceTable table;
+    private final Map<Supervisor, Hosted> hosted = new HashMap<>();
+    private final boolean reapOrphans;
+    private EventLoop loop;
+    private ContainerShutdown shutdown;
+    private boolean hangingUp;
+    private volatile long tickMillis = TICK_MILLIS;
+    private int exitCode = 0;
+
+    HostedMode(Invocation inv, Messages messages) {
+        this.inv = inv;
+        this.messages = messages;
+        this.dir = Path.of(inv.dir());
+        this.table = new ServiceTable(inv.dir(), dir, messages);
+        this.reapOrphans = inv.container() || Posix.getpid() == 1;
+    }
+
+    int run(ReadProcTitle title) {
+        try {
+            loop = new EventLoop(this);
+        } catch (ErrnoException e) {
+            messages.fatal("unable to create selfpipe", e);
+            return 100;
+        }
+        if (title != null) title.drainInBackground();
+        onSignal("TERM", this::term);
+        onSignal("INT", inv.container() ? this::term : null);
+        onSignal("HUP", this::hangUp);
+        onSignal("ALRM", () -> table.forcedRescan(this::start));
+        Thread.ofPlatform().daemon().name("runsvdir-tick").start(() -> {
+            while (true) {
+                loop.execute(this::tick);
+                try {
+                    Thread.sleep(tickMillis);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        loop.run();
+        return exitCode;
+    }
+
+    private void onSignal(String name, Runnable onLoop) {
+        if (onLoop != null) Signal.handle(new Signal(name), s -> loop.execute(onLoop));
+    }
+
+    private void tick() {
+        if (reapOrphans) OrphanReaper.reap();
+        if (shutdown != null) {
+            int code = shutdown.step();
+            if (code >= 0) finish(code);
+            return;
+        }
+        if (hangingUp) {
+            if (hosted.isEmpty()) finish(Runsvdir.EXIT_HUP);
+            return;
+        }
+        table.checkDirectory(this::start);
+    }
+
+    private void term() {
+        if (!inv.container()) {
+            finish(0);
+            return;
+        }
+        if (shutdown != null) return; // a second TERM changes nothing
+        shutdown = new ContainerShutdown(table, messages, dir, inv.containerDeadline());
+        shutdown.begin();
+        tickMillis = SHUTDOWN_TICK_MILLIS;
+    }
+
+    private void hangUp() {
+        if (shutdown != null || hangingUp) return;
+        hangingUp = true;
+        for (Hosted h : hosted.values()) h.terminate();
+        tickMillis = SHUTDOWN_TICK_MILLIS;
+        tick();
+    }
+
+    private void finish(int code) {
+        exitCode = code;
+        loop.stop();
+    }
+
+    /** Hosts a supervisor for {@code s}; null (after runsv's fatal message) if it cannot be set up now. */
+    private ServiceTable.Supervision start(ServiceTable.Service s) {
+        Path serviceDir = dir.resolve(s.name);
+        if (LogLock.heldElsewhere(serviceDir)) {
+            // runsv would block until the lock is free; a hosted supervisor must not block the loop
+            messages.write("runsv " + s.name + ": warning: log/supervise/lock is held: waiting\n");
+            table.check = true;
+            return null;
+        }
+        Supervisor supervisor;
+        try {
+            supervisor = Supervisor.open(serviceDir, s.name);
+        } catch (SupervisorException e) {
+            messages.write("runsv " + s.name + ": fatal: " + e.getMessage() + "\n");
+            table.check = true;
+            return null;
+        } catch (RuntimeException e) {
+            messages.write("runsv " + s.name + ": fatal: internal error: " + e + "\n");
+            table.check = true;
+            return null;
+        }
+        Hosted h = new Hosted(supervisor);
+        hosted.put(supervisor, h);
+        loop.add(supervisor);
+        return h.finished ? null : h;
+    }
+
+    @Override
+    public void finished(Supervisor supervisor, Throwable failure) {
+        Hosted h = hosted.remove(supervisor);
+        if (h != null) h.finished = true;
+        if (failure != null) messages.write("runsv " + supervisor.name() + ": fatal: internal error: " + failure + "\n");
+        table.check = true; // as runsvdir restarts a runsv that exited
+    }
+}
