@@ -76,6 +76,8 @@ final class ContainerShutdown {
                     if (s.supervised()) s.supervision.terminate();
                 }
                 phase = Phase.SUPERVISORS;
+            } else {
+                return -1;
             }
         }
         if (phase == Phase.SUPERVISORS) {
