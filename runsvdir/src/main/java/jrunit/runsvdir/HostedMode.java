@@ -21,11 +21,14 @@ import java.util.Map;
  * thread as tasks; a ticker thread only schedules them.
  *
  * <p>Signals: TERM exits 0 at once (as runit's runsvdir; the services keep running, unsupervised);
- * HUP tells every supervisor to exit (TERM to runsv) and exits 111 once they have; with
+ * HUP tells every supervisor to exit (TERM to runsv) and exits 111 once they have (at most 7 s: runit's
+ * runsvdir does not wait at all, but here nothing would supervise the stopping services after exit); with
  * {@code --container}, TERM and INT shut down as {@link ContainerShutdown} describes.
  */
 final class HostedMode implements EventLoop.Listener {
     private static final long TICK_MILLIS = 1000, SHUTDOWN_TICK_MILLIS = 100;
+    /** How long HUP waits for the supervisors to stop their services (sv's default timeout). */
+    private static final long HUP_GRACE_NANOS = 7 * Runsvdir.SECOND;
 
     /** One hosted supervisor, as the service table sees it. */
     private static final class Hosted implements ServiceTable.Supervision {
@@ -61,6 +64,7 @@ final class HostedMode implements EventLoop.Listener {
     private EventLoop loop;
     private ContainerShutdown shutdown;
     private boolean hangingUp;
+    private long hangUpUntil;
     private volatile long tickMillis = TICK_MILLIS;
     private int exitCode = 0;
 
@@ -110,7 +114,7 @@ final class HostedMode implements EventLoop.Listener {
             return;
         }
         if (hangingUp) {
-            if (hosted.isEmpty()) finish(Runsvdir.EXIT_HUP);
+            if (hosted.isEmpty() || System.nanoTime() - hangUpUntil >= 0) finish(Runsvdir.EXIT_HUP);
             return;
         }
         table.checkDirectory(this::start);
@@ -130,6 +134,7 @@ final class HostedMode implements EventLoop.Listener {
     private void hangUp() {
         if (shutdown != null || hangingUp) return;
         hangingUp = true;
+        hangUpUntil = System.nanoTime() + HUP_GRACE_NANOS;
         for (Hosted h : hosted.values()) h.terminate();
         tickMillis = SHUTDOWN_TICK_MILLIS;
         tick();

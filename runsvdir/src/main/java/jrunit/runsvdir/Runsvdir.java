@@ -36,11 +36,12 @@ public final class Runsvdir {
     private final ServiceTable table;
     private final SignalPipe signals;
     private final int stdin, stdout;
-    private ReadProcTitle title;
+    private final ReadProcTitle title;
     private final Map<Integer, RunsvProcess> runsvByPid = new HashMap<>();
     private long lastCheck;
 
-    private Runsvdir(Invocation inv, Messages messages, SignalPipe signals) {
+    private Runsvdir(Invocation inv, Messages messages, SignalPipe signals, ReadProcTitle title) {
+        this.title = title;
         this.inv = inv;
         this.dir = Path.of(inv.dir());
         this.cwd = dir.toAbsolutePath().toString();
@@ -77,25 +78,25 @@ public final class Runsvdir {
         } catch (IOException e) {
             // ps shows "java"; nothing depends on it
         }
-        SignalPipe signals;
+        Runsvdir r;
+        ReadProcTitle title = setUpLog(inv, messages, words);
+        if (inv.container()) ContainerShutdown.becomeReaper(messages);
+        if (inv.hosted()) return new HostedMode(inv, messages).run(title);
         try {
-            signals = new SignalPipe();
+            r = new Runsvdir(inv, messages, new SignalPipe(), title);
         } catch (ErrnoException e) {
             messages.fatal("unable to create signal pipe", e);
             return 100;
         }
-        Runsvdir r = new Runsvdir(inv, messages, signals);
-        r.setUpLog(words);
-        if (inv.container()) ContainerShutdown.becomeReaper(messages);
-        if (inv.hosted()) return new HostedMode(inv, messages).run(r.title);
-        signals.handle("TERM", SignalPipe.TERM);
-        signals.handle("HUP", SignalPipe.HUP);
-        signals.handle("ALRM", SignalPipe.ALRM);
-        if (inv.container()) signals.handle("INT", SignalPipe.INT);
+        r.signals.handle("TERM", SignalPipe.TERM);
+        r.signals.handle("HUP", SignalPipe.HUP);
+        r.signals.handle("ALRM", SignalPipe.ALRM);
+        if (inv.container()) r.signals.handle("INT", SignalPipe.INT);
         return r.loop();
     }
 
-    private void setUpLog(List<String> words) {
+    /** The readproctitle log if {@code log} was given and usable; sets the command line {@code ps} shows either way. */
+    private static ReadProcTitle setUpLog(Invocation inv, Messages messages, List<String> words) {
         String log = inv.log();
         if (log != null && log.length() < 7) {
             messages.warn("log must have at least seven characters.");
@@ -108,21 +109,23 @@ public final class Runsvdir {
             } catch (IOException | RuntimeException e) {
                 // ps shows the JVM's command line
             }
-            return;
+            return null;
         }
         // the title ends with the log argument: drop anything runit ignores after it
         int logIndex = words.lastIndexOf(log);
+        ReadProcTitle title;
         try {
             title = ReadProcTitle.open(words.subList(0, logIndex + 1));
         } catch (IOException | RuntimeException e) {
             messages.warn("unable to create pipe for log.");
-            return;
+            return null;
         }
         if (title == null) {
             messages.warn("log service disabled.");
-            return;
+            return null;
         }
         title.becomeStderr(messages);
+        return title;
     }
 
     private int loop() {
