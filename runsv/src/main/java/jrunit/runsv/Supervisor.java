@@ -57,6 +57,8 @@ public final class Supervisor {
     private boolean termRequested;
     private boolean wakeRequested;
     private boolean started;
+    /** When to look for the exit of a child that has no pidfd; 0 when not set. */
+    private long lookAt;
     private boolean finished;
 
     /** The rest of the current main-loop iteration; runs until empty or until the supervisor waits. */
@@ -92,7 +94,8 @@ public final class Supervisor {
      * @throws SupervisorException with runit's fatal text; nothing is left open
      */
     public static Supervisor open(Path dir, String name) throws SupervisorException {
-        Path abs = dir.toAbsolutePath().normalize();
+        if (dir.toString().isEmpty()) throw new SupervisorException("unable to change to directory: " + Errno.text(Errno.ENOENT));
+        Path abs = dir.toAbsolutePath(); // not normalised: "a/../b" means what chdir makes of it
         try {
             BasicFileAttributes a = Files.readAttributes(abs, BasicFileAttributes.class);
             if (!a.isDirectory()) throw new SupervisorException("unable to change to directory: " + Errno.text(Errno.ENOTDIR));
@@ -314,12 +317,18 @@ public final class Supervisor {
         if (sleepUntil != 0) return sleepUntil;
         if (script != null) return Long.MAX_VALUE;
         if (wakeRequested || main.execFailed || (log != null && log.execFailed)) return Long.MIN_VALUE;
+        // a child without a pidfd (pidfd_open failed) is looked for every 100 ms
+        if ((main.pid != 0 && main.pidfd < 0) || (log != null && log.pid != 0 && log.pidfd < 0)) {
+            if (lookAt == 0) lookAt = System.nanoTime() + SECOND / 10;
+            return lookAt;
+        }
         return Long.MAX_VALUE;
     }
 
     /** Something this supervisor watches happened (or its deadline passed): carry on as far as possible without blocking. */
     void wake() {
         if (finished) return;
+        lookAt = 0;
         if (sleepUntil != 0) {
             if (System.nanoTime() - sleepUntil < 0) return;
             sleepUntil = 0;
@@ -425,6 +434,7 @@ public final class Supervisor {
     }
 
     private boolean finishPresent() {
+        if (!dir.resolve("finish").toFile().exists()) return false; // the common case, without an exception
         try {
             int fd = Posix.open(dir.resolve("finish").toString(), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
             closeQuietly(fd);
@@ -435,6 +445,7 @@ public final class Supervisor {
     }
 
     private void readControl(Service s) {
+        if (!readable(s.controlRead)) return; // cheaper than the EAGAIN a read would throw
         byte[] b = new byte[1];
         int n;
         try {
@@ -443,6 +454,15 @@ public final class Supervisor {
             return; // EAGAIN: nothing written
         }
         if (n == 1) control(s, (char) (b[0] & 0xff));
+    }
+
+    private static boolean readable(int fd) {
+        short[] revents = new short[1];
+        try {
+            return Posix.poll(new int[] {fd}, new short[] {Posix.POLLIN}, revents, 0) > 0 && revents[0] != 0;
+        } catch (ErrnoException e) {
+            return true; // let the read tell
+        }
     }
 
     private void checkTerm() {
@@ -588,9 +608,14 @@ public final class Supervisor {
             return;
         }
         String rel = "control/" + c;
+        Path file = dir.resolve(rel);
+        if (!file.toFile().exists() && !Files.isSymbolicLink(file)) {
+            then.accept(false); // the common case, without an exception
+            return;
+        }
         int mode;
         try {
-            mode = (Integer) Files.getAttribute(dir.resolve(rel), "unix:mode");
+            mode = (Integer) Files.getAttribute(file, "unix:mode");
         } catch (NoSuchFileException e) {
             then.accept(false);
             return;

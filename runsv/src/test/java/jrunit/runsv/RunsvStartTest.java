@@ -294,4 +294,25 @@ class RunsvStartTest {
         assertEquals("down\n", s.stat());
         assertEquals('d', s.status().want());
     }
+
+    @Test
+    void superviseThatCannotBeCreatedIsFatalAsInRunit() throws Exception {
+        Path file = Supervised.service(tmp, "file", "exec sleep 1000");
+        Files.createFile(file.resolve("supervise"));
+        Path dangling = Supervised.service(tmp, "dangling", "exec sleep 1000");
+        Files.createSymbolicLink(dangling.resolve("supervise"), tmp.resolve("no/such/parent"));
+        String[][] cases = {
+                {file.toString(), "unable to open supervise/lock: not a directory"},
+                {dangling.toString(), "unable to open supervise/lock: file does not exist"}};
+        for (String[] c : cases) {
+            ProcessResult ours = exec(Tools.jrunit("runsv", c[0]), tmp);
+            assertEquals(111, ours.code());
+            assertEquals("runsv " + c[0] + ": fatal: " + c[1] + "\n", ours.err());
+            if (Tools.runitInstalled()) {
+                ProcessResult runit = exec(List.of(Tools.runit("runsv"), c[0]), tmp);
+                assertEquals(runit.code(), ours.code());
+                assertEquals(runit.err(), ours.err());
+            }
+        }
+    }
 }
