@@ -77,7 +77,11 @@ final class ReadProcTitle {
     void becomeStderr(Messages messages) {
         try {
             // dup2 by hand: once 2 is closed, F_DUPFD takes the lowest free descriptor from 2 up
-            Posix.close(2);
+            try {
+                Posix.close(2);
+            } catch (ErrnoException e) {
+                // runsvdir was started with fd 2 closed: free already
+            }
             int fd = Posix.fcntl(writeFd, Posix.F_DUPFD, 2);
             messages.redirectTo(fd);
         } catch (ErrnoException e) {
