@@ -9,7 +9,12 @@ import sun.misc.Signal;
 
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code runsvdir --hosted}: one JVM hosts the supervisor of every service ({@link Supervisor}, the same
@@ -30,14 +35,11 @@ final class HostedMode implements EventLoop.Listener {
     /** How long HUP waits for the supervisors to stop their services (sv's default timeout). */
     private static final long HUP_GRACE_NANOS = 7 * Runsvdir.SECOND;
 
-    /** One hosted supervisor, as the service table sees it. */
+    /** One hosted supervisor, as the service table sees it; its Supervisor is null while it is being opened. */
     private static final class Hosted implements ServiceTable.Supervision {
-        final Supervisor supervisor;
+        Supervisor supervisor;
         boolean finished;
-
-        Hosted(Supervisor supervisor) {
-            this.supervisor = supervisor;
-        }
+        boolean terminateRequested;
 
         @Override
         public boolean alive() {
@@ -46,7 +48,8 @@ final class HostedMode implements EventLoop.Listener {
 
         @Override
         public void terminate() {
-            if (!finished) supervisor.terminate();
+            if (supervisor == null) terminateRequested = true;
+            else if (!finished) supervisor.terminate();
         }
 
         @Override
@@ -54,6 +57,16 @@ final class HostedMode implements EventLoop.Listener {
             // the services are killed by pid; the supervisor then reaps them and finishes
         }
     }
+
+    /**
+     * Threads for {@link Supervisor#open} (directories, locks, FIFOs, the first status files), which
+     * may run off the loop's thread: at boot the file-system work of many services overlaps, as it does
+     * for runit's runsv processes. They end when idle.
+     */
+    private static final int OPENERS = 4;
+    private final ThreadPoolExecutor opener = new ThreadPoolExecutor(OPENERS, OPENERS, 5, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), r -> Thread.ofPlatform().daemon().name("runsvdir-open").unstarted(r));
+    private final Set<Hosted> opening = new HashSet<>();
 
     private final Invocation inv;
     private final Messages messages;
@@ -74,6 +87,7 @@ final class HostedMode implements EventLoop.Listener {
         this.dir = Path.of(inv.dir());
         this.table = new ServiceTable(inv.dir(), dir, messages);
         this.reapOrphans = inv.container() || Posix.getpid() == 1;
+        opener.allowCoreThreadTimeOut(true);
     }
 
     int run(ReadProcTitle title) {
@@ -114,7 +128,7 @@ final class HostedMode implements EventLoop.Listener {
             return;
         }
         if (hangingUp) {
-            if (hosted.isEmpty() || System.nanoTime() - hangUpUntil >= 0) finish(Runsvdir.EXIT_HUP);
+            if ((hosted.isEmpty() && opening.isEmpty()) || System.nanoTime() - hangUpUntil >= 0) finish(Runsvdir.EXIT_HUP);
             return;
         }
         table.checkDirectory(this::start);
@@ -136,6 +150,7 @@ final class HostedMode implements EventLoop.Listener {
         hangingUp = true;
         hangUpUntil = System.nanoTime() + HUP_GRACE_NANOS;
         for (Hosted h : hosted.values()) h.terminate();
+        for (Hosted h : opening) h.terminate();
         tickMillis = SHUTDOWN_TICK_MILLIS;
         tick();
     }
@@ -145,7 +160,7 @@ final class HostedMode implements EventLoop.Listener {
         loop.stop();
     }
 
-    /** Hosts a supervisor for {@code s}; null (after runsv's fatal message) if it cannot be set up now. */
+    /** Hosts a supervisor for {@code s}, set up on an opener thread; null if its log lock is busy. */
     private ServiceTable.Supervision start(ServiceTable.Service s) {
         Path serviceDir = dir.resolve(s.name);
         if (LogLock.heldElsewhere(serviceDir)) {
@@ -154,22 +169,37 @@ final class HostedMode implements EventLoop.Listener {
             table.check = true;
             return null;
         }
-        Supervisor supervisor;
-        try {
-            supervisor = Supervisor.open(serviceDir, s.name);
-        } catch (SupervisorException e) {
-            messages.write("runsv " + s.name + ": fatal: " + e.getMessage() + "\n");
-            table.check = true;
-            return null;
-        } catch (RuntimeException e) {
-            messages.write("runsv " + s.name + ": fatal: internal error: " + e + "\n");
-            table.check = true;
-            return null;
-        }
-        Hosted h = new Hosted(supervisor);
+        Hosted h = new Hosted();
+        String name = s.name;
+        opening.add(h);
+        opener.execute(() -> {
+            try {
+                Supervisor supervisor = Supervisor.open(serviceDir, name);
+                loop.execute(() -> opened(h, supervisor));
+            } catch (SupervisorException e) {
+                loop.execute(() -> failed(h, "runsv " + name + ": fatal: " + e.getMessage()));
+            } catch (RuntimeException e) {
+                loop.execute(() -> failed(h, "runsv " + name + ": fatal: internal error: " + e));
+            }
+        });
+        return h;
+    }
+
+    /** On the loop: the supervisor is set up; it starts its service (and is told to exit if that was asked meanwhile). */
+    private void opened(Hosted h, Supervisor supervisor) {
+        opening.remove(h);
+        h.supervisor = supervisor;
         hosted.put(supervisor, h);
         loop.add(supervisor);
-        return h.finished ? null : h;
+        if (h.terminateRequested && !h.finished) supervisor.terminate();
+    }
+
+    /** On the loop: it could not be set up; as runsv exiting 111, it is tried again at a later scan. */
+    private void failed(Hosted h, String message) {
+        opening.remove(h);
+        h.finished = true;
+        messages.write(message + "\n");
+        table.check = true;
     }
 
     @Override
