@@ -233,4 +233,20 @@ class RunsvdirTest {
         assertTrue(err.startsWith("pipe:"), err);
         assertEquals(Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/fd/2")).toString(), err);
     }
+
+    @Test
+    void alrmRescansAtOnceAndLeavesATimeStampAsDebiansDoes() throws Exception {
+        tree.service("a");
+        Process p = tree.runsvdir("service");
+        tree.awaitRunsv(p, Set.of("a"));
+        Path stamp = tree.services.resolve(".forced-rescan");
+        assertFalse(Files.exists(stamp));
+        Posix.kill((int) p.pid(), Posix.SIGALRM);
+        Await.until(".forced-rescan written", () -> Files.exists(stamp) && stamp.toFile().length() == 25);
+        String label = Files.readString(stamp);
+        assertTrue(label.matches("@4000[0-9a-f]{20}"), label);
+        assertTrue(p.isAlive(), "ALRM does not end runsvdir");
+        // the dot-name file is no service
+        tree.awaitRunsv(p, Set.of("a"));
+    }
 }
