@@ -213,4 +213,18 @@ class HostedModeTest {
         assertTrue(log.startsWith("first line\n") && log.endsWith("last line\n"), log);
         for (int pid : before) assertFalse(Procs.running(pid), "process " + pid + " " + Procs.cmdline(pid) + " still running");
     }
+
+    @Test
+    void readproctitleLogWorksHostedToo() throws Exception {
+        Path talker = tree.service(tree.services.resolve("talker"), "echo $$ > pid; echo 'hosted talker' >&2; exec sleep 1000");
+        String log = "log: " + ".".repeat(40);
+        Process p = hosted("service", log);
+        awaitRunning(p, talker);
+        Await.until("the service's stderr scrolled into the title", Duration.ofSeconds(30), () -> {
+            List<String> cmd = Procs.cmdline(p.pid());
+            return cmd.size() == 4 && cmd.get(3).length() == log.length() && cmd.get(3).endsWith(".hosted talker\n");
+        });
+        assertEquals(List.of("runsvdir", "--hosted", "service"), Procs.cmdline(p.pid()).subList(0, 3));
+        assertEquals("", tree.stderr(p), "runsvdir's own stderr is the log pipe");
+    }
 }
