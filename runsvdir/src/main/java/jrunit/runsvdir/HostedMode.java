@@ -37,9 +37,24 @@ final class HostedMode implements EventLoop.Listener {
 
     /** One hosted supervisor, as the service table sees it; its Supervisor is null while it is being opened. */
     private static final class Hosted implements ServiceTable.Supervision {
+        /** The service directory, held open: the supervisor works through /proc/PID/fd/N, see {@link #pin}. */
+        final int dirFd;
         Supervisor supervisor;
         boolean finished;
         boolean terminateRequested;
+
+        Hosted(int dirFd) {
+            this.dirFd = dirFd;
+        }
+
+        void release() {
+            if (dirFd < 0) return;
+            try {
+                Posix.close(dirFd);
+            } catch (ErrnoException e) {
+                // closed already
+            }
+        }
 
         @Override
         public boolean alive() {
@@ -169,12 +184,21 @@ final class HostedMode implements EventLoop.Listener {
             table.check = true;
             return null;
         }
-        Hosted h = new Hosted();
+        int dirFd;
+        try {
+            dirFd = Posix.open(serviceDir.toString(), Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            messages.write("runsv " + s.name + ": fatal: unable to change to directory: " + e.text() + "\n");
+            table.check = true;
+            return null;
+        }
+        Hosted h = new Hosted(dirFd);
+        Path pinned = pin(dirFd, serviceDir);
         String name = s.name;
         opening.add(h);
         opener.execute(() -> {
             try {
-                Supervisor supervisor = Supervisor.open(serviceDir, name);
+                Supervisor supervisor = Supervisor.open(pinned, name);
                 loop.execute(() -> opened(h, supervisor));
             } catch (SupervisorException e) {
                 loop.execute(() -> failed(h, "runsv " + name + ": fatal: " + e.getMessage()));
@@ -183,6 +207,23 @@ final class HostedMode implements EventLoop.Listener {
             }
         });
         return h;
+    }
+
+    /**
+     * The path a hosted supervisor works through. runit's runsv chdirs into its directory, so a rename of
+     * the service directory, or runsvchdir re-pointing the symlinked services directory, does not move it
+     * to another directory; a path would. /proc/self/fd/N of a descriptor held open on the directory
+     * names that directory itself, whatever it is called later (while runsvdir holds the descriptor).
+     */
+    private static Path pin(int dirFd, Path serviceDir) {
+        // /proc/PID, not /proc/self: children chdir through it after their own descriptors are closed
+        Path viaFd = Path.of("/proc/" + Posix.getpid() + "/fd/" + dirFd);
+        if (java.nio.file.Files.isDirectory(viaFd)) return viaFd;
+        try {
+            return serviceDir.toRealPath();
+        } catch (java.io.IOException e) {
+            return serviceDir;
+        }
     }
 
     /** On the loop: the supervisor is set up; it starts its service (and is told to exit if that was asked meanwhile). */
@@ -198,6 +239,7 @@ final class HostedMode implements EventLoop.Listener {
     private void failed(Hosted h, String message) {
         opening.remove(h);
         h.finished = true;
+        h.release();
         messages.write(message + "\n");
         table.check = true;
     }
@@ -205,7 +247,10 @@ final class HostedMode implements EventLoop.Listener {
     @Override
     public void finished(Supervisor supervisor, Throwable failure) {
         Hosted h = hosted.remove(supervisor);
-        if (h != null) h.finished = true;
+        if (h != null) {
+            h.finished = true;
+            h.release();
+        }
         if (failure != null) messages.write("runsv " + supervisor.name() + ": fatal: internal error: " + failure + "\n");
         table.check = true; // as runsvdir restarts a runsv that exited
     }

@@ -227,4 +227,21 @@ class HostedModeTest {
         assertEquals(List.of("runsvdir", "--hosted", "service"), Procs.cmdline(p.pid()).subList(0, 3));
         assertEquals("", tree.stderr(p), "runsvdir's own stderr is the log pipe");
     }
+
+    @Test
+    void renamedServiceKeepsItsSupervisorAsWithRunsv() throws Exception {
+        Path old = tree.service("old");
+        Process p = hosted("service");
+        awaitRunning(p, old);
+        int pid = status(old).pid();
+        Path renamed = tree.services.resolve("new");
+        Files.move(old, renamed);
+        Path marker = tree.service("marker"); // a new service proves a rescan happened after the rename
+        awaitRunning(p, marker);
+        assertEquals(pid, status(renamed).pid(), "same service process, not restarted");
+        // the supervisor follows its directory: sv drives it under the new name
+        assertEquals(0, sv("-w", "30", "restart", renamed.toString()).exit());
+        Await.until("restarted under the new name", () -> running(renamed) && status(renamed).pid() != pid);
+        assertFalse(Files.exists(old), "nothing recreated at the old name");
+    }
 }
