@@ -63,7 +63,9 @@ service "$work/one/hello"
 JRUNIT_AOT_TRAIN=$aot/runsv.aot "$bin/runsv" "$work/one/hello" </dev/null >>"$work/log" 2>&1 &
 runsv=$!
 until_ok 30 up_or_gone "$work/one/hello" "$runsv"
-train sv status "$work/one/hello"
+# one waiting restart covers what sv does most: read status, write control, wait, print
+sleep 1.2
+train sv -w 5 restart "$work/one/hello"
 # down, then exit (runsv's control FIFO); a runsv that is not listening gets TERM after the deadline
 [ -p "$work/one/hello/supervise/control" ] && timeout 10 sh -c 'printf dx >"$1"' - "$work/one/hello/supervise/control"
 until_ok 30 gone "$runsv" || { kill -TERM "$runsv"; until_ok 30 gone "$runsv"; }
