@@ -108,6 +108,38 @@ class LauncherIT {
         return launcher;
     }
 
+    /**
+     * HotSpot raises its open-files soft limit to the hard limit unless told not to (-XX:-MaxFDLimit);
+     * a service must see the limit its supervisor's caller had, as under runit.
+     */
+    @Test
+    void aServiceKeepsItsCallersOpenFilesLimit() throws Exception {
+        Path svc = Files.createDirectories(tmp.resolve("limits"));
+        Path seen = svc.resolve("nofile");
+        Files.writeString(svc.resolve("run"), "#!/bin/sh\nulimit -Sn > nofile.new && mv nofile.new nofile\nexec sleep 1000\n");
+        svc.resolve("run").toFile().setExecutable(true);
+        Path runsv = Tree.built().resolve("bin/runsv");
+        Process p = new ProcessBuilder("sh", "-c", "ulimit -Sn 512 && exec \"$0\" \"$1\"", runsv.toString(), svc.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(seen) && System.nanoTime() < end && p.isAlive()) Thread.sleep(20);
+            assertTrue(Files.exists(seen), "run never wrote its limit (runsv alive: " + p.isAlive() + ")");
+            assertEquals("512", Files.readString(seen).trim(), "the service's open-files soft limit");
+        } finally {
+            if (p.isAlive()) {
+                try (var ctl = new java.io.FileOutputStream(svc.resolve("supervise/control").toFile())) {
+                    ctl.write('x');
+                } catch (IOException e) {
+                    // runsv never got as far as its control FIFO: the kill below ends it
+                }
+                if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+            }
+            String pid = Files.exists(svc.resolve("supervise/pid")) ? Files.readString(svc.resolve("supervise/pid")).trim() : "";
+            if (!pid.isEmpty()) ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
     @Test
     void theLauncherAddsNothingToTheEnvironment() throws IOException {
         Path tree = Tree.copy(Tree.built(), tmp.resolve("tree"));
