@@ -25,22 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code runsvdir --container}: orphans reaped (as PID 1 of a real PID namespace, and as a subreaper),
  * TERM brings every service down with its log service last, exit 0 in time, 111 after killing what is left.
  */
-class ContainerModeTest {
-    @TempDir
-    Path tmp;
-    ServiceTree tree;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        assumeTrue(Tools.runitInstalled(), "needs Debian's runit (apt-get install runit)");
-        tree = new ServiceTree(tmp);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (tree != null) tree.close();
-    }
-
+class ContainerModeTest extends ServiceTreeTest {
     /** A service that logs a first line, and on TERM a last line, through a log service into {@code main.log}. */
     private Path loggedService() throws IOException {
         Path main = tree.service(tree.services.resolve("main"),

@@ -29,22 +29,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code runsvdir --hosted}: every supervisor in runsvdir's JVM, driven by Debian's sv over the same
  * on-disk protocol; no runsv processes; one supervisor's failure leaves the others alone.
  */
-class HostedModeTest {
-    @TempDir
-    Path tmp;
-    ServiceTree tree;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        assumeTrue(Tools.runitInstalled(), "needs Debian's runit (apt-get install runit)");
-        tree = new ServiceTree(tmp);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (tree != null) tree.close();
-    }
-
+class HostedModeTest extends ServiceTreeTest {
     private Process hosted(String... args) throws IOException {
         List<String> a = new ArrayList<>(List.of("--hosted"));
         a.addAll(List.of(args));

@@ -26,22 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Mixed pairs: Debian's runsvdir starting our runsv (through PATH), our runsvdir starting our runsv, and
  * both of our modes run by an unprivileged user on a tree it owns.
  */
-class InteropTest {
-    @TempDir
-    Path tmp;
-    ServiceTree tree;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        assumeTrue(Tools.runitInstalled(), "needs Debian's runit (apt-get install runit)");
-        tree = new ServiceTree(tmp);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (tree != null) tree.close();
-    }
-
+class InteropTest extends ServiceTreeTest {
     private static boolean isJvm(int pid) {
         try {
             return Files.readSymbolicLink(Path.of("/proc/" + pid + "/exe")).getFileName().toString().equals("java");

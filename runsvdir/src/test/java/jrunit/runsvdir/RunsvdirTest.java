@@ -22,22 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** runsvdir in runit's layout (one runsv process per service), with Debian's runsv as the supervisor. */
-class RunsvdirTest {
-    @TempDir
-    Path tmp;
-    ServiceTree tree;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        assumeTrue(Tools.runitInstalled(), "needs Debian's runit (apt-get install runit)");
-        tree = new ServiceTree(tmp);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (tree != null) tree.close();
-    }
-
+class RunsvdirTest extends ServiceTreeTest {
     private static int exit(Process p) throws InterruptedException {
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "runsvdir " + p.pid() + " did not exit");
         return p.exitValue();
