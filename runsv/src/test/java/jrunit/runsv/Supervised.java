@@ -38,9 +38,17 @@ final class Supervised implements AutoCloseable {
 
     private record Stderr(Path path) {}
 
-    /** Our runsv on {@code dir}, started from {@code cwd} with argument {@code arg}. */
+    /**
+     * Whether {@link #ours} supervises as {@code runsvdir --hosted} does ({@link HostedRunsv}) instead of
+     * as a runsv process. Set for a whole test class by its Hosted* subclass; test classes run one at a time.
+     */
+    static volatile boolean hosted;
+
+    /** Our runsv on {@code dir} (or, {@link #hosted}, our hosted supervisor). */
     static Supervised ours(Path dir) throws IOException {
-        return start(dir, Tools.jrunit("runsv", dir.toString()));
+        List<String> command = new ArrayList<>(Tools.jrunit("runsv", dir.toString()));
+        if (hosted) command.set(command.indexOf(Tools.mainClass("runsv")), HostedRunsv.class.getName());
+        return start(dir, command);
     }
 
     /** Debian's runsv on {@code dir}. */
