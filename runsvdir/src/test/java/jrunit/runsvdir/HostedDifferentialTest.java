@@ -87,6 +87,13 @@ class HostedDifferentialTest {
             String theirs = sv(r, step), ours = sv(h, step);
             // let each settle the same way before comparing the state files
             Await.until("same stat after sv " + String.join(" ", step), Duration.ofSeconds(30), () -> stat(h).equals(stat(r)));
+            if (step[0].equals("hup")) {
+                // HUP kills the service's sleep: both restart it, maybe after runit's one-second pause, and
+                // equal stat files can also be both mid-restart; the next command must find both running
+                for (Path d : List.of(h, r)) {
+                    Await.until(d + " running again after hup", Duration.ofSeconds(30), () -> stat(d).equals("run\n|run\n"));
+                }
+            }
             assertEquals(theirs, ours, "sv " + String.join(" ", step));
         }
         assertTrue(ph.isAlive() && pr.isAlive());

@@ -95,6 +95,14 @@ class InteropTest extends ServiceTreeTest {
         int nobodyUid = (Integer) Files.getAttribute(tree.services, "unix:uid");
         assertEquals(nobodyUid, (Integer) Files.getAttribute(Path.of("/proc/" + service), "unix:uid"));
         assertEquals(nobodyUid, (Integer) Files.getAttribute(a.resolve("supervise/status"), "unix:uid"));
+        // the service can write its pid file before its supervisor has recorded the start
+        Await.until("supervisor records service a as running", () -> {
+            try {
+                return Files.readString(a.resolve("supervise/stat")).equals("run\n");
+            } catch (IOException e) {
+                return false;
+            }
+        });
         // runit's sv (as root here) reads the state a non-root supervisor wrote
         Process sv = new ProcessBuilder(Tools.runit("sv"), "status", a.toString()).redirectErrorStream(true).start();
         String out = new String(sv.getInputStream().readAllBytes());
