@@ -125,6 +125,8 @@ class RunsvdirTest extends ServiceTreeTest {
         tree.service("old");
         Process p = tree.runsvdir("service");
         int before = tree.awaitRunsv(p, Set.of("old")).get("old");
+        // a runsv process named "old" may not have changed into old/ yet: wait until its service runs
+        tree.servicePid(tree.services.resolve("old"));
         Files.move(tree.services.resolve("old"), tree.services.resolve("new"));
         tree.service("marker"); // a new service proves a rescan happened after the rename
         tree.awaitRunsv(p, Set.of("old", "marker"));
