@@ -164,6 +164,14 @@ class RunsvStartTest {
         Supervised.script(d.resolve("log/run"), "exec sleep 1000");
         Supervised s = ours(d).awaitReady();
         for (int pid : new int[] {s.awaitRunPid(), s.awaitLogPid()}) {
+            // until it has exec'ed sleep, the child is sh holding its script open on a descriptor of its own
+            Await.until(pid + " has become sleep", () -> {
+                try {
+                    return Files.readString(Path.of("/proc/" + pid + "/comm")).equals("sleep\n");
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
             String status = Files.readString(Path.of("/proc/" + pid + "/status"));
             assertTrue(status.contains("SigBlk:\t0000000000000000"), status);
             assertTrue(status.contains("SigIgn:\t0000000000000000"), status);
