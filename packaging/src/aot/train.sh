@@ -52,7 +52,9 @@ service() { # DIR: a service that sleeps until stopped
 # Clients.
 mkdir -p "$work/env" "$work/log.d"
 echo train >"$work/env/JRUNIT_TRAINING"
-train chpst -e "$work/env" "$work/no-such-program"     # exec replaces a JVM, so train up to a failed exec
+# exec replaces a JVM, so train up to a failed exec; every step on the way, as this very user (as root
+# that is root again: setgroups, setgid, setuid and getpwnam are trained, each a native call to link)
+train chpst -u "$(id -un)" -U "$(id -un)" -n 1 -l "$work/lock" -o 1000 -e "$work/env" "$work/no-such-program"
 printf 'first line\nsecond line\n' >"$work/lines"
 JRUNIT_AOT_TRAIN=$aot/svlogd.aot timeout 120 "$bin/svlogd" -tt "$work/log.d" <"$work/lines" >>"$work/log" 2>&1
 echo "train: svlogd -> exit $?" >>"$work/log"

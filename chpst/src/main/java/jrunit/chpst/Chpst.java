@@ -38,7 +38,10 @@ public final class Chpst {
     public static void main(String[] javaArgs) {
         Caller caller = Caller.recover(javaArgs);
         String invokedAs = ByteStrings.fromJava(ProgramName.basename("chpst"));
-        System.exit(run(caller, invokedAs));
+        int code = run(caller, invokedAs);
+        // halt, not exit: chpst has no shutdown work (its messages are written unbuffered), and
+        // Runtime.exit's logging would load JDK natives that are out of reach after -/ (chroot)
+        Runtime.getRuntime().halt(code);
     }
 
     /** Runs chpst; returns only with the exit code of a failure (success replaces the process). */

@@ -23,6 +23,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *
  * <p>Linux/glibc (x86_64, aarch64). Each call binds its method handle on first use ({@link Call}),
  * so a tool pays only for the calls it makes, and a tool that makes none never starts the linker.
+ * Kernel calls all go through glibc's {@code syscall(2)}, one downcall shape: the JVM generates code
+ * for every distinct shape it links (3–5 ms each, measured), which a short-lived tool such as chpst
+ * pays at every start. Library functions (posix_spawn, the set*id family, NSS lookups) keep their own.
  *
  * <p>Everything else in jrunit (status codec, TAI64N, parsing, state machines) is plain Java.
  */
@@ -65,8 +68,7 @@ public final class Posix {
     public static int open(String path, int flags, int mode) throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = errnoSlot(a);
-            int fd = (int) OPEN.handle().invokeExact(st, a.allocateFrom(path), flags, mode);
-            return check(fd, st, "open");
+            return (int) check(sys(st, SYS_OPENAT, AT_FDCWD, a.allocateFrom(path).address(), flags, mode, 0, 0), st, "open");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
@@ -75,7 +77,7 @@ public final class Posix {
     }
 
     public static void close(int fd) throws ErrnoException {
-        call1(CLOSE, fd, "close");
+        kernel(SYS_CLOSE, fd, 0, 0, "close");
     }
 
     /** read(2) into {@code buf[off..off+len)}. Returns 0 at end of file; EAGAIN is thrown. */
@@ -83,7 +85,7 @@ public final class Posix {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = errnoSlot(a);
             MemorySegment seg = a.allocate(Math.max(1, len));
-            long n = (long) READ.handle().invokeExact(st, fd, seg, (long) len);
+            long n = sys(st, SYS_READ, fd, seg.address(), len);
             check(n, st, "read");
             MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, buf, off, (int) n);
             return (int) n;
@@ -100,7 +102,7 @@ public final class Posix {
             MemorySegment st = errnoSlot(a);
             MemorySegment seg = a.allocate(Math.max(1, len));
             MemorySegment.copy(buf, off, seg, ValueLayout.JAVA_BYTE, 0, len);
-            long n = (long) WRITE.handle().invokeExact(st, fd, seg, (long) len);
+            long n = sys(st, SYS_WRITE, fd, seg.address(), len);
             return (int) check(n, st, "write");
         } catch (ErrnoException e) {
             throw e;
@@ -114,7 +116,7 @@ public final class Posix {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = errnoSlot(a);
             MemorySegment fds = a.allocate(JAVA_INT, 2);
-            check((int) PIPE2.handle().invokeExact(st, fds, flags), st, "pipe2");
+            check(sys(st, SYS_PIPE2, fds.address(), flags, 0), st, "pipe2");
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
         } catch (ErrnoException e) {
             throw e;
@@ -126,7 +128,7 @@ public final class Posix {
     public static void mkfifo(String path, int mode) throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = errnoSlot(a);
-            check((int) MKFIFO.handle().invokeExact(st, a.allocateFrom(path), mode), st, "mkfifo");
+            check(sys(st, SYS_MKNODAT, AT_FDCWD, a.allocateFrom(path).address(), S_IFIFO | mode, 0, 0, 0), st, "mkfifo");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
@@ -136,19 +138,12 @@ public final class Posix {
 
     /** flock(2): BSD whole-file locks, the kind runit uses (Java's FileChannel.lock is fcntl and does not exclude them). */
     public static void flock(int fd, int operation) throws ErrnoException {
-        call2(FLOCK, fd, operation, "flock");
+        kernel(SYS_FLOCK, fd, operation, 0, "flock");
     }
 
     /** fcntl(2) with an int argument (F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC…). */
     public static int fcntl(int fd, int cmd, int arg) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
-            return check((int) FCNTL.handle().invokeExact(st, fd, cmd, arg), st, "fcntl");
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return (int) kernel(SYS_FCNTL, fd, cmd, arg, "fcntl");
     }
 
     public static void setNonBlocking(int fd, boolean on) throws ErrnoException {
@@ -161,33 +156,29 @@ public final class Posix {
     }
 
     public static void fsync(int fd) throws ErrnoException {
-        call1(FSYNC, fd, "fsync");
+        kernel(SYS_FSYNC, fd, 0, 0, "fsync");
     }
 
     public static void fchmod(int fd, int mode) throws ErrnoException {
-        call2(FCHMOD, fd, mode, "fchmod");
+        kernel(SYS_FCHMOD, fd, mode, 0, "fchmod");
     }
 
     public static void fchdir(int fd) throws ErrnoException {
-        call1(FCHDIR, fd, "fchdir");
+        kernel(SYS_FCHDIR, fd, 0, 0, "fchdir");
     }
 
     /** chdir(2) changes the whole process's directory: only for tools that exec next (chpst). */
     public static void chdir(String path) throws ErrnoException {
-        callPath(CHDIR, path, "chdir");
+        kernelPath(SYS_CHDIR, path, "chdir");
     }
 
     public static void chroot(String path) throws ErrnoException {
-        callPath(CHROOT, path, "chroot");
+        kernelPath(SYS_CHROOT, path, "chroot");
     }
 
     /** umask(2); returns the previous mask. */
     public static int umask(int mask) {
-        try {
-            return (int) UMASK.handle().invokeExact(mask);
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return (int) kernelInfallible(SYS_UMASK, mask);
     }
 
     /**
@@ -204,7 +195,13 @@ public final class Posix {
                 pfd.set(JAVA_SHORT, 8L * i + 4, events[i]);
                 pfd.set(JAVA_SHORT, 8L * i + 6, (short) 0);
             }
-            int r = (int) POLL.handle().invokeExact(st, pfd, (long) n, timeoutMillis);
+            MemorySegment timeout = MemorySegment.NULL; // ppoll: aarch64 has no poll(2)
+            if (timeoutMillis >= 0) {
+                timeout = a.allocate(JAVA_LONG, 2);
+                timeout.setAtIndex(JAVA_LONG, 0, timeoutMillis / 1000);
+                timeout.setAtIndex(JAVA_LONG, 1, (timeoutMillis % 1000) * 1_000_000L);
+            }
+            int r = (int) sys(st, SYS_PPOLL, pfd.address(), n, timeout.address(), 0, 0, 0);
             if (r < 0 && errno(st) == Errno.EINTR) {
                 java.util.Arrays.fill(revents, 0, n, (short) 0);
                 return 0;
@@ -222,42 +219,23 @@ public final class Posix {
     // ---------------------------------------------------------------- processes
 
     public static int getpid() {
-        try {
-            return (int) GETPID.handle().invokeExact();
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return (int) kernelInfallible(SYS_GETPID, 0);
     }
 
     public static int getuid() {
-        try {
-            return (int) GETUID.handle().invokeExact();
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return (int) kernelInfallible(SYS_GETUID, 0);
     }
 
     public static int geteuid() {
-        try {
-            return (int) GETEUID.handle().invokeExact();
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return (int) kernelInfallible(SYS_GETEUID, 0);
     }
 
     public static int setsid() throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
-            return check((int) SETSID.handle().invokeExact(st), st, "setsid");
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return (int) kernel(SYS_SETSID, 0, 0, 0, "setsid");
     }
 
     public static void kill(int pid, int signal) throws ErrnoException {
-        call2(KILL, pid, signal, "kill");
+        kernel(SYS_KILL, pid, signal, 0, "kill");
     }
 
     /** The result of one {@link #waitpid}: {@code pid} 0 means nothing was ready (WNOHANG). */
@@ -276,7 +254,7 @@ public final class Posix {
             MemorySegment status = a.allocate(JAVA_INT);
             int r;
             do {
-                r = (int) WAITPID.handle().invokeExact(st, pid, status, options);
+                r = (int) sys(st, SYS_WAIT4, pid, status.address(), options, 0, 0, 0);
             } while (r < 0 && errno(st) == Errno.EINTR);
             check(r, st, "waitpid");
             return new Exited(r, r == 0 ? 0 : status.get(JAVA_INT, 0));
@@ -293,27 +271,12 @@ public final class Posix {
      * The descriptor is close-on-exec.
      */
     public static int pidfdOpen(int pid) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
-            long r = (long) SYSCALL3.handle().invokeExact(st, isAarch64() ? 434L : 434L, (long) pid, 0L, 0L);
-            return (int) check(r, st, "pidfd_open");
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return (int) kernel(SYS_PIDFD_OPEN, pid, 0, 0, "pidfd_open");
     }
 
     /** prctl(2) with one integer argument. */
     public static int prctl(int option, long arg) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
-            return check((int) PRCTL.handle().invokeExact(st, option, arg, 0L, 0L, 0L), st, "prctl");
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return (int) kernel(SYS_PRCTL, option, arg, 0, "prctl");
     }
 
     /**
@@ -400,7 +363,7 @@ public final class Posix {
                 }
                 MemorySegment empty = a.allocate(SIGSET_SIZE, 8);
                 MemorySegment all = a.allocate(SIGSET_SIZE, 8);
-                rc = (int) SIGEMPTYSET.handle().invokeExact(empty);
+                rc = 0; // allocate() zeroes: "empty" is the empty set
                 // Every signal 1..64, glibc's internal 32 and 33 included: sigfillset leaves those out,
                 // and posix_spawn then sets them to SIG_IGN in the child, which survives exec.
                 all.set(JAVA_LONG, 0, -1L);
@@ -446,47 +409,30 @@ public final class Posix {
     }
 
     /**
-     * Replaces this process with {@code path} (execve(2)). Before it, makes the process state clean
-     * for the new program: empty signal mask on this thread, every ignored signal back to default,
-     * and every descriptor from 3 up close-on-exec except those in {@code keepFds}.
-     * Returns only by throwing.
+     * Makes the process state clean for the program execve(2) starts next: every descriptor from 3 up
+     * close-on-exec except {@code keepFds}, an empty signal mask on this thread, every ignored
+     * signal back to default (caught ones revert by themselves).
      */
-    public static ErrnoException execve(String path, List<String> argv, List<String> env, int... keepFds) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
-            prepareExec(a, keepFds);
-            MemorySegment envp = env == null ? environ() : cStringArray(a, env);
-            int r = (int) EXECVE.handle().invokeExact(st, a.allocateFrom(path), cStringArray(a, argv), envp);
-            return new ErrnoException("execve " + path, errno(st));
-        } catch (ErrnoException e) {
-            return e;
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
-    }
-
     private static void prepareExec(Arena a, int[] keepFds) throws Throwable {
         MemorySegment st = errnoSlot(a);
         // close_range(3, ~0, CLOSE_RANGE_CLOEXEC): the JVM holds jars and sockets without close-on-exec.
-        long r = (long) SYSCALL3.handle().invokeExact(st, isAarch64() ? 436L : 436L, 3L, 0xffffffffL, 4L);
-        check(r, st, "close_range");
+        check(sys(st, SYS_CLOSE_RANGE, 3, 0xffffffffL, 4 /* CLOSE_RANGE_CLOEXEC */), st, "close_range");
         for (int fd : keepFds) setCloseOnExec(fd, false);
-        MemorySegment empty = a.allocate(SIGSET_SIZE, 8);
-        int ignored = (int) SIGEMPTYSET.handle().invokeExact(empty);
-        ignored = (int) SIGPROCMASK.handle().invokeExact(2 /* SIG_SETMASK */, empty, MemorySegment.NULL);
+        setSignalMask(st, 0L);
         // Caught signals revert to default at exec by themselves; ignored ones would not.
-        MemorySegment old = a.allocate(SIGACTION_SIZE, 8);
+        MemorySegment old = a.allocate(KERNEL_SIGACTION_SIZE, 8);
+        MemorySegment dfl = a.allocate(KERNEL_SIGACTION_SIZE, 8); // zeroed: SIG_DFL, no flags, empty mask
         for (int sig = 1; sig <= NSIG_MAX; sig++) {
             if (sig == SIGKILL || sig == SIGSTOP || sig == 32 || sig == 33) continue;
-            if ((int) SIGACTION.handle().invokeExact(sig, MemorySegment.NULL, old) != 0) continue;
-            if (old.get(JAVA_LONG, 0) == 1L /* SIG_IGN */) {
-                MemorySegment dfl = a.allocate(SIGACTION_SIZE, 8); // zeroed: SIG_DFL, empty mask, no flags
-                ignored = (int) SIGACTION.handle().invokeExact(sig, dfl, MemorySegment.NULL);
-            }
+            if (sys(st, SYS_RT_SIGACTION, sig, 0, old.address(), 8, 0, 0) != 0) continue;
+            if (old.get(JAVA_LONG, 0) == 1L /* SIG_IGN */) sys(st, SYS_RT_SIGACTION, sig, dfl.address(), 0, 8, 0, 0);
         }
     }
 
     // ---------------------------------------------------------------- identity and limits
+
+    // The set*id calls stay glibc's: the kernel changes only the calling thread's credentials, and
+    // glibc applies the change to every thread of the JVM.
 
     public static void setgroups(int[] gids) throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
@@ -502,22 +448,30 @@ public final class Posix {
     }
 
     public static void setgid(int gid) throws ErrnoException {
-        call1(SETGID, gid, "setgid");
+        setid(SETGID, gid, "setgid");
     }
 
     public static void setuid(int uid) throws ErrnoException {
-        call1(SETUID, uid, "setuid");
+        setid(SETUID, uid, "setuid");
+    }
+
+    private static void setid(Call c, int id, String name) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            check((int) c.handle().invokeExact(st, id), st, name);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
     }
 
     /** getpriority(PRIO_PROCESS, 0) as the nice value (-20..19). */
     public static int getNice() throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = errnoSlot(a);
-            MemorySegment loc = (MemorySegment) ERRNO_LOCATION.handle().invokeExact();
-            loc.reinterpret(4).set(JAVA_INT, 0, 0);
-            int r = (int) GETPRIORITY.handle().invokeExact(st, PRIO_PROCESS, 0);
-            if (r == -1 && errno(st) != 0) throw new ErrnoException("getpriority", errno(st));
-            return r;
+            // the kernel's getpriority answers 20 - nice (1..40), so no result is ambiguous with an error
+            return 20 - (int) check(sys(st, SYS_GETPRIORITY, PRIO_PROCESS, 0, 0), st, "getpriority");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
@@ -528,7 +482,7 @@ public final class Posix {
     public static void setNice(int value) throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = errnoSlot(a);
-            check((int) SETPRIORITY.handle().invokeExact(st, PRIO_PROCESS, 0, value), st, "setpriority");
+            check(sys(st, SYS_SETPRIORITY, PRIO_PROCESS, 0, value), st, "setpriority");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
@@ -541,7 +495,7 @@ public final class Posix {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = errnoSlot(a);
             MemorySegment lim = a.allocate(JAVA_LONG, 2);
-            check((int) GETRLIMIT.handle().invokeExact(st, resource, lim), st, "getrlimit");
+            check(sys(st, SYS_PRLIMIT64, 0, resource, 0, lim.address(), 0, 0), st, "getrlimit");
             return new long[] {lim.getAtIndex(JAVA_LONG, 0), lim.getAtIndex(JAVA_LONG, 1)};
         } catch (ErrnoException e) {
             throw e;
@@ -556,7 +510,7 @@ public final class Posix {
             MemorySegment lim = a.allocate(JAVA_LONG, 2);
             lim.setAtIndex(JAVA_LONG, 0, soft);
             lim.setAtIndex(JAVA_LONG, 1, hard);
-            check((int) SETRLIMIT.handle().invokeExact(st, resource, lim), st, "setrlimit");
+            check(setrlimitCall(st, resource, lim), st, "setrlimit");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
@@ -572,47 +526,42 @@ public final class Posix {
 
     /** getpwnam(3); {@code null} if there is no such user; an error reading the database is thrown. */
     public static Passwd getpwnam(String name) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
-            MemorySegment loc = (MemorySegment) ERRNO_LOCATION.handle().invokeExact();
-            loc.reinterpret(4).set(JAVA_INT, 0, 0);
-            MemorySegment p = (MemorySegment) GETPWNAM.handle().invokeExact(st, a.allocateFrom(name));
-            if (p.equals(MemorySegment.NULL)) {
-                int e = errno(st);
-                if (e == 0 || e == Errno.ENOENT || e == Errno.ESRCH || e == Errno.EBADF || e == Errno.EPERM) return null;
-                throw new ErrnoException("getpwnam", e);
-            }
-            p = p.reinterpret(48);
-            return new Passwd(cString(p.get(ADDRESS, 0)), p.get(JAVA_INT, 16), p.get(JAVA_INT, 20),
-                    cString(p.get(ADDRESS, 32)), cString(p.get(ADDRESS, 40)));
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        MemorySegment p = lookUp(GETPWNAM_R, name, 48, "getpwnam");
+        return p == null ? null : new Passwd(cString(p.get(ADDRESS, 0)), p.get(JAVA_INT, 16), p.get(JAVA_INT, 20),
+                cString(p.get(ADDRESS, 32)), cString(p.get(ADDRESS, 40)));
     }
 
     /** getgrnam(3); {@code null} if there is no such group. */
     public static Group getgrnam(String name) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
-            MemorySegment loc = (MemorySegment) ERRNO_LOCATION.handle().invokeExact();
-            loc.reinterpret(4).set(JAVA_INT, 0, 0);
-            MemorySegment g = (MemorySegment) GETGRNAM.handle().invokeExact(st, a.allocateFrom(name));
-            if (g.equals(MemorySegment.NULL)) {
-                int e = errno(st);
-                if (e == 0 || e == Errno.ENOENT || e == Errno.ESRCH || e == Errno.EBADF || e == Errno.EPERM) return null;
-                throw new ErrnoException("getgrnam", e);
+        MemorySegment g = lookUp(GETGRNAM_R, name, 32, "getgrnam");
+        if (g == null) return null;
+        List<String> members = new java.util.ArrayList<>();
+        MemorySegment mem = g.get(ADDRESS, 24).reinterpret(Long.MAX_VALUE);
+        for (long i = 0; ; i++) {
+            MemorySegment m = mem.getAtIndex(ADDRESS, i);
+            if (m.equals(MemorySegment.NULL)) break;
+            members.add(cString(m));
+        }
+        return new Group(cString(g.get(ADDRESS, 0)), g.get(JAVA_INT, 16), members);
+    }
+
+    /**
+     * getpwnam_r(3) or getgrnam_r(3): the entry (a struct of {@code size} bytes, its strings in a buffer
+     * of the global arena: a handful of lookups per process), or {@code null} if there is none. The
+     * re-entrant forms return their error, where getpwnam(3) leaves "none" and "failed" to errno.
+     */
+    private static MemorySegment lookUp(Call c, String name, long size, String what) throws ErrnoException {
+        try {
+            Arena a = Arena.ofAuto();
+            MemorySegment entry = a.allocate(size, 8), result = a.allocate(ADDRESS), key = a.allocateFrom(name);
+            for (long bufSize = 1024; ; bufSize *= 4) {
+                MemorySegment buf = a.allocate(bufSize);
+                int rc = (int) c.handle().invokeExact(key, entry, buf, bufSize, result);
+                if (rc == Errno.ERANGE && bufSize < (1L << 26)) continue;
+                if (rc == 0 && !result.get(ADDRESS, 0).equals(MemorySegment.NULL)) return entry;
+                if (rc == 0 || rc == Errno.ENOENT || rc == Errno.ESRCH || rc == Errno.EBADF || rc == Errno.EPERM) return null;
+                throw new ErrnoException(what, rc);
             }
-            g = g.reinterpret(32);
-            List<String> members = new java.util.ArrayList<>();
-            MemorySegment mem = g.get(ADDRESS, 24).reinterpret(Long.MAX_VALUE);
-            for (long i = 0; ; i++) {
-                MemorySegment m = mem.getAtIndex(ADDRESS, i);
-                if (m.equals(MemorySegment.NULL)) break;
-                members.add(cString(m));
-            }
-            return new Group(cString(g.get(ADDRESS, 0)), g.get(JAVA_INT, 16), members);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
@@ -622,7 +571,7 @@ public final class Posix {
 
     /**
      * The last step of chpst, as one native sequence: the JVM runs no Java code that could need
-     * memory once the limits are lowered. Makes the process state clean as {@link #execve} does, then
+     * memory once the limits are lowered. Makes the process state clean (descriptors, mask, dispositions), then
      * sets the soft limits {@code limits} (triples: resource, soft, hard), sets the caller's signal
      * state ({@code ignored} signals to SIG_IGN, {@code blocked} as the mask; bit n-1 stands for
      * signal n), and executes the first of {@code paths} that can be executed, as runit's pathexec
@@ -640,32 +589,29 @@ public final class Posix {
             MemorySegment argvp = cBytesArray(a, argv);
             MemorySegment[] files = new MemorySegment[paths.size()];
             for (int i = 0; i < files.length; i++) files[i] = cBytes(a, paths.get(i));
-            MemorySegment ign = a.allocate(SIGACTION_SIZE, 8);
-            ign.set(JAVA_LONG, 0, 1L); // SIG_IGN, empty mask, no flags
-            MemorySegment mask = a.allocate(SIGSET_SIZE, 8);
-            mask.set(JAVA_LONG, 0, blocked);
-            MemorySegment oldMask = a.allocate(SIGSET_SIZE, 8);
+            MemorySegment ign = a.allocate(KERNEL_SIGACTION_SIZE, 8);
+            ign.set(JAVA_LONG, 0, 1L); // SIG_IGN, no flags, empty mask
             int n = limits.length / 3;
             MemorySegment newLimits = a.allocate(JAVA_LONG, 2L * Math.max(1, n));
             MemorySegment oldLimits = a.allocate(JAVA_LONG, 2L * Math.max(1, n));
             for (int i = 0; i < n; i++) {
-                check((int) GETRLIMIT.handle().invokeExact(st, (int) limits[3 * i], oldLimits.asSlice(16L * i, 16)), st, "getrlimit");
+                check(sys(st, SYS_PRLIMIT64, 0, limits[3 * i], 0, oldLimits.asSlice(16L * i, 16).address(), 0, 0), st, "getrlimit");
                 newLimits.setAtIndex(JAVA_LONG, 2L * i, limits[3 * i + 1]);
                 newLimits.setAtIndex(JAVA_LONG, 2L * i + 1, limits[3 * i + 2]);
             }
-            // Link every call site while memory is plentiful: a failing execve of "" (ENOENT) and a no-op setrlimit.
+            // Run every call site once while memory is plentiful: a failing execve of "" (ENOENT) and a no-op setrlimit.
             execveCall(st, cBytes(a, new byte[0]), argvp, envp);
             if (n > 0) setrlimitCall(st, (int) limits[0], oldLimits.asSlice(0, 16));
             prepareExec(a, keepFds);
             for (int sig = 1; sig <= NSIG_MAX; sig++) {
                 if ((ignored & (1L << (sig - 1))) == 0 || sig == SIGKILL || sig == SIGSTOP || sig == 32 || sig == 33) continue;
-                int r = (int) SIGACTION.handle().invokeExact(sig, ign, MemorySegment.NULL);
+                sys(st, SYS_RT_SIGACTION, sig, ign.address(), 0, 8, 0, 0);
             }
-            int r = (int) SIGPROCMASK.handle().invokeExact(2 /* SIG_SETMASK */, mask, oldMask);
+            long oldMask = setSignalMask(st, blocked);
             for (int i = 0; i < n; i++) {
                 if (setrlimitCall(st, (int) limits[3 * i], newLimits.asSlice(16L * i, 16)) != 0) {
                     ErrnoException e = new ErrnoException("setrlimit", errno(st));
-                    r = (int) SIGPROCMASK.handle().invokeExact(2 /* SIG_SETMASK */, oldMask, MemorySegment.NULL);
+                    setSignalMask(st, oldMask);
                     for (int j = i - 1; j >= 0; j--) setrlimitCall(st, (int) limits[3 * j], oldLimits.asSlice(16L * j, 16));
                     return e;
                 }
@@ -678,7 +624,7 @@ public final class Posix {
                 saved = errno;
                 if (errno != Errno.EACCES && errno != Errno.EPERM && errno != Errno.EISDIR) break;
             }
-            r = (int) SIGPROCMASK.handle().invokeExact(2 /* SIG_SETMASK */, oldMask, MemorySegment.NULL);
+            setSignalMask(st, oldMask);
             for (int j = n - 1; j >= 0; j--) setrlimitCall(st, (int) limits[3 * j], oldLimits.asSlice(16L * j, 16));
             return new ErrnoException("execve", saved != 0 ? saved : errno);
         } catch (ErrnoException e) {
@@ -689,11 +635,24 @@ public final class Posix {
     }
 
     private static void execveCall(MemorySegment st, MemorySegment file, MemorySegment argv, MemorySegment envp) throws Throwable {
-        int r = (int) EXECVE.handle().invokeExact(st, file, argv, envp);
+        sys(st, SYS_EXECVE, file.address(), argv.address(), envp.address());
     }
 
-    private static int setrlimitCall(MemorySegment st, int resource, MemorySegment limit) throws Throwable {
-        return (int) SETRLIMIT.handle().invokeExact(st, resource, limit);
+    private static long setrlimitCall(MemorySegment st, int resource, MemorySegment limit) throws Throwable {
+        return sys(st, SYS_PRLIMIT64, 0, resource, limit.address(), 0, 0, 0);
+    }
+
+    /**
+     * rt_sigprocmask(SIG_SETMASK) on this thread; returns the previous mask (bit n-1 is signal n).
+     * glibc's internal signals 32 and 33 are left out, as pthread_sigmask(3) leaves them out.
+     */
+    private static long setSignalMask(MemorySegment st, long mask) throws Throwable {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment set = a.allocate(JAVA_LONG), old = a.allocate(JAVA_LONG);
+            set.set(JAVA_LONG, 0, mask & ~(3L << 31));
+            check(sys(st, SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, set.address(), old.address(), 8, 0, 0), st, "rt_sigprocmask");
+            return old.get(JAVA_LONG, 0);
+        }
     }
 
     /**
@@ -708,7 +667,7 @@ public final class Posix {
             MemorySegment buf = a.allocate(size, 8);
             List<byte[]> names = new java.util.ArrayList<>();
             while (true) {
-                long n = (long) SYSCALL3.handle().invokeExact(st, isAarch64() ? 61L : 217L, (long) dirFd, buf.address(), size);
+                long n = sys(st, SYS_GETDENTS64, dirFd, buf.address(), size);
                 check(n, st, "getdents64");
                 if (n == 0) return names;
                 for (long off = 0; off < n; off += Short.toUnsignedInt(buf.get(JAVA_SHORT, off + 16))) {
@@ -733,7 +692,26 @@ public final class Posix {
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
     // glibc sizes (x86_64 and aarch64 agree on these)
-    private static final long SIGSET_SIZE = 128, FILE_ACTIONS_SIZE = 80, SPAWNATTR_SIZE = 336, SIGACTION_SIZE = 152;
+    private static final long SIGSET_SIZE = 128, FILE_ACTIONS_SIZE = 80, SPAWNATTR_SIZE = 336;
+    /** The kernel's struct sigaction (not glibc's): handler, flags, [restorer,] an 8-byte mask; zeroed = SIG_DFL. */
+    private static final long KERNEL_SIGACTION_SIZE = 32;
+    private static final long AT_FDCWD = -100, S_IFIFO = 0010000;
+
+    // System call numbers: x86_64, aarch64 (the generic table).
+    private static final boolean ARM = isAarch64();
+    private static final long SYS_READ = nr(0, 63), SYS_WRITE = nr(1, 64), SYS_CLOSE = nr(3, 57),
+            SYS_RT_SIGACTION = nr(13, 134), SYS_RT_SIGPROCMASK = nr(14, 135), SYS_GETPID = nr(39, 172),
+            SYS_EXECVE = nr(59, 221), SYS_WAIT4 = nr(61, 260), SYS_KILL = nr(62, 129), SYS_FCNTL = nr(72, 25),
+            SYS_FLOCK = nr(73, 32), SYS_FSYNC = nr(74, 82), SYS_CHDIR = nr(80, 49), SYS_FCHDIR = nr(81, 50),
+            SYS_FCHMOD = nr(91, 52), SYS_UMASK = nr(95, 166), SYS_GETUID = nr(102, 174), SYS_GETEUID = nr(107, 175),
+            SYS_SETSID = nr(112, 157), SYS_GETPRIORITY = nr(140, 141), SYS_SETPRIORITY = nr(141, 140),
+            SYS_PRCTL = nr(157, 167), SYS_CHROOT = nr(161, 51), SYS_GETDENTS64 = nr(217, 61), SYS_OPENAT = nr(257, 56),
+            SYS_MKNODAT = nr(259, 33), SYS_PPOLL = nr(271, 73), SYS_PIPE2 = nr(293, 59), SYS_PRLIMIT64 = nr(302, 261),
+            SYS_PIDFD_OPEN = 434, SYS_CLOSE_RANGE = 436;
+
+    private static long nr(long x86, long arm) {
+        return ARM ? arm : x86;
+    }
 
     /** A libc function bound on first use. */
     private static final class Call {
@@ -765,47 +743,15 @@ public final class Posix {
         return new Call(name, desc, opts);
     }
 
-    private static final Call OPEN = errnoCall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
-    private static final Call CLOSE = errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final Call READ = errnoCall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final Call WRITE = errnoCall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final Call PIPE2 = errnoCall("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final Call MKFIFO = errnoCall("mkfifo", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final Call FLOCK = errnoCall("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final Call FCNTL = errnoCall("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
-    private static final Call FSYNC = errnoCall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final Call FCHMOD = errnoCall("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final Call FCHDIR = errnoCall("fchdir", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final Call CHDIR = errnoCall("chdir", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final Call CHROOT = errnoCall("chroot", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final Call UMASK = new Call("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final Call POLL = errnoCall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final Call GETPID = new Call("getpid", FunctionDescriptor.of(JAVA_INT));
-    private static final Call GETUID = new Call("getuid", FunctionDescriptor.of(JAVA_INT));
-    private static final Call GETEUID = new Call("geteuid", FunctionDescriptor.of(JAVA_INT));
-    private static final Call SETSID = errnoCall("setsid", FunctionDescriptor.of(JAVA_INT));
-    private static final Call KILL = errnoCall("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final Call WAITPID = errnoCall("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final Call SYSCALL3 = errnoCall("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
-    private static final Call PRCTL = errnoCall("prctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
-    private static final Call EXECVE = errnoCall("execve", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    /** syscall(2) with six arguments: every kernel call. */
+    private static final Call SYSCALL = errnoCall("syscall", FunctionDescriptor.of(JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
     private static final Call SETGROUPS = errnoCall("setgroups", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
     private static final Call SETGID = errnoCall("setgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final Call SETUID = errnoCall("setuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final Call GETPRIORITY = errnoCall("getpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final Call SETPRIORITY = errnoCall("setpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final Call GETRLIMIT = errnoCall("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final Call SETRLIMIT = errnoCall("setrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final Call GETPWNAM = errnoCall("getpwnam", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    private static final Call GETGRNAM = errnoCall("getgrnam", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    private static final Call ERRNO_LOCATION = new Call("__errno_location", FunctionDescriptor.of(ADDRESS));
-    private static final Call SIGEMPTYSET = new Call("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final Call SIGPROCMASK = new Call("pthread_sigmask", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final Call SIGACTION = new Call("sigaction", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final FunctionDescriptor LOOKUP_R = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
+    private static final Call GETPWNAM_R = new Call("getpwnam_r", LOOKUP_R);
+    private static final Call GETGRNAM_R = new Call("getgrnam_r", LOOKUP_R);
     private static final Call FA_INIT = new Call("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final Call FA_DESTROY = new Call("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final Call FA_DUP2 = new Call("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
@@ -823,6 +769,47 @@ public final class Posix {
     private static final Call SPAWNP = new Call("posix_spawnp",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
 
+    /** One system call; addresses are passed as {@link MemorySegment#address()} of memory the caller keeps alive. */
+    private static long sys(MemorySegment st, long nr, long a, long b, long c, long d, long e, long f) throws Throwable {
+        return (long) SYSCALL.handle().invokeExact(st, nr, a, b, c, d, e, f);
+    }
+
+    private static long sys(MemorySegment st, long nr, long a, long b, long c) throws Throwable {
+        return sys(st, nr, a, b, c, 0, 0, 0);
+    }
+
+    /** A system call with plain arguments; a failure is thrown with {@code name}. */
+    private static long kernel(long nr, long a, long b, long c, String name) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(arena);
+            return check(sys(st, nr, a, b, c), st, name);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** A system call that cannot fail (getpid, umask…). */
+    private static long kernelInfallible(long nr, long a) {
+        try (Arena arena = Arena.ofConfined()) {
+            return sys(errnoSlot(arena), nr, a, 0, 0);
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    private static void kernelPath(long nr, String path, String name) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(arena);
+            check(sys(st, nr, arena.allocateFrom(path).address(), 0, 0), st, name);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
     private static MemorySegment errnoSlot(Arena a) {
         return a.allocate(CALL_STATE);
     }
@@ -839,39 +826,6 @@ public final class Posix {
     private static long check(long r, MemorySegment state, String call) throws ErrnoException {
         if (r < 0) throw new ErrnoException(call, errno(state));
         return r;
-    }
-
-    private static void call1(Call c, int arg, String name) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
-            check((int) c.handle().invokeExact(st, arg), st, name);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
-    }
-
-    private static void call2(Call c, int arg1, int arg2, String name) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
-            check((int) c.handle().invokeExact(st, arg1, arg2), st, name);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
-    }
-
-    private static void callPath(Call c, String path, String name) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
-            check((int) c.handle().invokeExact(st, a.allocateFrom(path)), st, name);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
     }
 
     private static MemorySegment cStringArray(Arena a, List<String> strings) {

@@ -17,9 +17,11 @@ import java.util.Map;
  * clustering ({@code -vw5}, {@code -P012}), attached or separate arguments, an option argument may
  * itself start with '-' ({@code -n -2}), {@code --} ends the options, a lone {@code -} is an operand.
  *
- * <p>Declared with runit's own getopt string (e.g. {@code "u:U:b:e:vP012V"}) and parsed by picocli's
- * programmatic API (no annotation scanning, which costs start time). Errors carry runit's exact
- * wording: {@code illegal option -- x}, {@code option requires an argument -- w}.
+ * <p>Declared with runit's own getopt string (e.g. {@code "u:U:b:e:vP012V"}). A well-formed command
+ * line is read by getopt's own walk, in plain Java; picocli (its programmatic API, no annotation
+ * scanning) is loaded only for a bad one, which it reports: loading it costs a short-lived tool
+ * ~50–90 ms of CPU even from an AOT cache. A test holds the two to the same answers. Errors carry
+ * runit's exact wording: {@code illegal option -- x}, {@code option requires an argument -- w}.
  */
 public final class RunitOptions {
     /** Option letter → takes an argument. */
@@ -33,24 +35,6 @@ public final class RunitOptions {
             if (arg) i++;
             letters.put(c, arg);
         }
-    }
-
-    /** A fresh spec per parse: picocli keeps matched values in it. */
-    private CommandSpec spec() {
-        CommandSpec spec = CommandSpec.create();
-        letters.forEach((c, arg) -> spec.addOption(OptionSpec.builder("-" + c)
-                .arity(arg ? "1" : "0")
-                .type(arg ? String[].class : boolean[].class)
-                .build()));
-        spec.addPositional(PositionalParamSpec.builder().arity("0..*").type(String[].class).build());
-        spec.parser()
-                .stopAtPositional(true)
-                .allowOptionsAsOptionParameters(true)
-                .posixClusteredShortOptionsAllowed(true)
-                .overwrittenOptionsAllowed(true)
-                .unmatchedOptionsArePositionalParams(false)
-                .endOfOptionsDelimiter("--");
-        return spec;
     }
 
     /** A bad command line, with runit's message text (without the program-name prefix). */
@@ -127,70 +111,135 @@ public final class RunitOptions {
     }
 
     public Parsed parse(String... args) throws UsageException {
-        ParseResult r;
-        try {
-            r = new CommandLine(spec()).parseArgs(args);
-        } catch (CommandLine.MissingParameterException e) {
-            throw new UsageException("option requires an argument -- " + letter(e.getMessage(), args), occurrences(args));
-        } catch (CommandLine.ParameterException e) {
-            throw new UsageException("illegal option -- " + letter(e.getMessage(), args), occurrences(args));
-        }
+        Parsed p = wellFormed(args);
+        return p != null ? p : WithPicocli.parse(this, args);
+    }
+
+    /**
+     * getopt's walk over a command line without a bad option: the options in order and the operands;
+     * {@code null} at an unknown letter or a missing argument. Unlike picocli it takes {@code --} as
+     * an option's argument ({@code sv -w -- status}), as getopt does.
+     */
+    Parsed wellFormed(String[] args) {
+        List<Occurrence> found = new ArrayList<>();
+        int i = walk(args, found);
+        if (i < 0) return null;
         Map<Character, List<String>> values = new HashMap<>();
         Map<Character, Integer> counts = new HashMap<>();
-        for (OptionSpec o : r.matchedOptions()) {
-            char c = o.shortestName().charAt(1);
-            Object v = o.getValue();
-            if (v instanceof boolean[] flags) {
-                counts.put(c, flags.length);
-            } else if (v instanceof String[] strs) {
-                values.put(c, List.of(strs));
-                counts.put(c, strs.length);
-            }
+        for (Occurrence o : found) {
+            counts.merge(o.option(), 1, Integer::sum);
+            if (o.argument() != null) values.computeIfAbsent(o.option(), k -> new ArrayList<>()).add(o.argument());
         }
-        List<String> operands = new ArrayList<>();
-        if (r.hasMatchedPositional(0)) operands.addAll(List.of((String[]) r.matchedPositional(0).getValue()));
-        return new Parsed(values, counts, operands, occurrences(args));
+        values.replaceAll((k, v) -> List.copyOf(v));
+        return new Parsed(values, counts, List.of(args).subList(i, args.length), List.copyOf(found));
+    }
+
+    /** For the test that holds the two parsers to the same answers. */
+    Parsed parseWithPicocli(String... args) throws UsageException {
+        return WithPicocli.parse(this, args);
+    }
+
+    /** picocli's parse, in a class of its own so that picocli is not even loaded for a good command line. */
+    private static final class WithPicocli {
+        /** A fresh spec per parse: picocli keeps matched values in it. */
+        private static CommandSpec spec(Map<Character, Boolean> letters) {
+            CommandSpec spec = CommandSpec.create();
+            letters.forEach((c, arg) -> spec.addOption(OptionSpec.builder("-" + c)
+                    .arity(arg ? "1" : "0")
+                    .type(arg ? String[].class : boolean[].class)
+                    .build()));
+            spec.addPositional(PositionalParamSpec.builder().arity("0..*").type(String[].class).build());
+            spec.parser()
+                    .stopAtPositional(true)
+                    .allowOptionsAsOptionParameters(true)
+                    .posixClusteredShortOptionsAllowed(true)
+                    .overwrittenOptionsAllowed(true)
+                    .unmatchedOptionsArePositionalParams(false)
+                    .endOfOptionsDelimiter("--");
+            return spec;
+        }
+
+        static Parsed parse(RunitOptions options, String[] args) throws UsageException {
+            ParseResult r;
+            try {
+                r = new CommandLine(spec(options.letters)).parseArgs(args);
+            } catch (CommandLine.MissingParameterException e) {
+                throw new UsageException("option requires an argument -- " + letter(options.letters, e.getMessage(), args),
+                        options.occurrences(args));
+            } catch (CommandLine.ParameterException e) {
+                throw new UsageException("illegal option -- " + letter(options.letters, e.getMessage(), args),
+                        options.occurrences(args));
+            }
+            Map<Character, List<String>> values = new HashMap<>();
+            Map<Character, Integer> counts = new HashMap<>();
+            for (OptionSpec o : r.matchedOptions()) {
+                char c = o.shortestName().charAt(1);
+                Object v = o.getValue();
+                if (v instanceof boolean[] flags) {
+                    counts.put(c, flags.length);
+                } else if (v instanceof String[] strs) {
+                    values.put(c, List.of(strs));
+                    counts.put(c, strs.length);
+                }
+            }
+            List<String> operands = new ArrayList<>();
+            if (r.hasMatchedPositional(0)) operands.addAll(List.of((String[]) r.matchedPositional(0).getValue()));
+            return new Parsed(values, counts, operands, options.occurrences(args));
+        }
+
+        /** The offending option letter, from picocli's message ("Unknown option: '-x'…", "…option '-w'…"). */
+        private static String letter(Map<Character, Boolean> letters, String message, String[] args) {
+            int q = message.indexOf("'-");
+            if (q >= 0 && q + 2 < message.length()) {
+                // "Unknown option: '-x' (while processing option: '-vx')": the first quoted name is the culprit
+                char c = message.charAt(q + 2);
+                if (c != '-') return String.valueOf(c);
+            }
+            // fall back to scanning as getopt does
+            for (String a : args) {
+                if (!a.startsWith("-") || a.equals("-")) break;
+                if (a.equals("--")) break;
+                for (int i = 1; i < a.length(); i++) {
+                    Boolean arg = letters.get(a.charAt(i));
+                    if (arg == null) return String.valueOf(a.charAt(i));
+                    if (arg) break;
+                }
+            }
+            return "?";
+        }
     }
 
     /** The options in order, walked as getopt does, up to the first bad one if there is one. */
     private List<Occurrence> occurrences(String[] args) {
-        List<Occurrence> out = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
+        List<Occurrence> found = new ArrayList<>();
+        walk(args, found);
+        return List.copyOf(found);
+    }
+
+    /**
+     * getopt's walk: adds each option to {@code found} in order; returns the index of the first
+     * operand, or -1 if a bad option (unknown, or its argument missing) ended the walk.
+     */
+    private int walk(String[] args, List<Occurrence> found) {
+        int i = 0;
+        for (; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("--") || !a.startsWith("-") || a.equals("-")) break;
+            if (a.equals("--")) return i + 1;
+            if (!a.startsWith("-") || a.equals("-")) break;
             for (int j = 1; j < a.length(); j++) {
                 char c = a.charAt(j);
                 Boolean takesArgument = letters.get(c);
-                if (takesArgument == null) return List.copyOf(out);
-                if (takesArgument) {
-                    if (j + 1 == a.length() && i + 1 == args.length) return List.copyOf(out);
-                    out.add(new Occurrence(c, j + 1 < a.length() ? a.substring(j + 1) : args[++i]));
-                    break;
+                if (takesArgument == null) return -1;
+                if (!takesArgument) {
+                    found.add(new Occurrence(c, null));
+                    continue;
                 }
-                out.add(new Occurrence(c, null));
+                if (j + 1 < a.length()) found.add(new Occurrence(c, a.substring(j + 1)));
+                else if (i + 1 < args.length) found.add(new Occurrence(c, args[++i]));
+                else return -1;
+                break;
             }
         }
-        return List.copyOf(out);
-    }
-
-    /** The offending option letter, from picocli's message ("Unknown option: '-x'…", "…option '-w'…"). */
-    private String letter(String message, String[] args) {
-        int q = message.indexOf("'-");
-        if (q >= 0 && q + 2 < message.length()) {
-            // "Unknown option: '-x' (while processing option: '-vx')": the first quoted name is the culprit
-            char c = message.charAt(q + 2);
-            if (c != '-') return String.valueOf(c);
-        }
-        // fall back to scanning as getopt does
-        for (String a : args) {
-            if (!a.startsWith("-") || a.equals("-")) break;
-            if (a.equals("--")) break;
-            for (int i = 1; i < a.length(); i++) {
-                Boolean arg = letters.get(a.charAt(i));
-                if (arg == null) return String.valueOf(a.charAt(i));
-                if (arg) break;
-            }
-        }
-        return "?";
+        return i;
     }
 }

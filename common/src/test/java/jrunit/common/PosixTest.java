@@ -136,5 +136,54 @@ class PosixTest {
         assertEquals(0, root.uid());
         assertEquals(null, Posix.getpwnam("no-such-user-jrunit"));
         assertEquals(0, Posix.getgrnam("root").gid());
+        assertEquals(null, Posix.getgrnam("no-such-group-jrunit"));
+        // every field of the entry, against the password file (root is in /etc/passwd everywhere)
+        String line = Files.readAllLines(Path.of("/etc/passwd")).stream().filter(l -> l.startsWith("root:")).findFirst().orElseThrow();
+        String[] f = line.split(":", -1);
+        assertEquals(new Posix.Passwd("root", 0, Integer.parseInt(f[3]), f[5], f[6]), root);
+    }
+
+    @Test
+    void limitSetAndReadBackThroughTheKernel() throws Exception {
+        long[] before = Posix.getrlimit(Posix.RLIMIT_CORE);
+        long soft = before[1] == Posix.RLIM_INFINITY || before[1] > 4096 ? 4096 : before[1];
+        Posix.setrlimit(Posix.RLIMIT_CORE, soft, before[1]);
+        try {
+            assertEquals(soft, Posix.getrlimit(Posix.RLIMIT_CORE)[0]);
+            String limits = Files.readString(Path.of("/proc/self/limits"));
+            assertTrue(limits.lines().anyMatch(l -> l.startsWith("Max core file size") && l.contains(" " + soft + " ")), limits);
+        } finally {
+            Posix.setrlimit(Posix.RLIMIT_CORE, before[0], before[1]);
+        }
+    }
+
+    @Test
+    void niceValueIsTheProcessesOwn() throws Exception {
+        // field 19 of /proc/thread-self/stat is this thread's nice value (Linux keeps it per thread)
+        String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        assertEquals(Integer.parseInt(fields[16]), Posix.getNice());
+    }
+
+    @Test
+    void pollTimesOutWithNothingReady() throws Exception {
+        int[] p = Posix.pipe(Posix.O_CLOEXEC);
+        try {
+            short[] rev = new short[1];
+            assertEquals(0, Posix.poll(new int[] {p[0]}, new short[] {Posix.POLLIN}, rev, 50));
+            Posix.write(p[1], new byte[] {'x'}, 0, 1);
+            assertEquals(1, Posix.poll(new int[] {p[0]}, new short[] {Posix.POLLIN}, rev, -1));
+            assertEquals(Posix.POLLIN, rev[0]);
+        } finally {
+            Posix.close(p[0]);
+            Posix.close(p[1]);
+        }
+    }
+
+    @Test
+    void umaskAndPidComeFromTheKernel() {
+        int old = Posix.umask(027);
+        assertEquals(027, Posix.umask(old));
+        assertEquals(ProcessHandle.current().pid(), Posix.getpid());
     }
 }

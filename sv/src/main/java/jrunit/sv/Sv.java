@@ -99,29 +99,20 @@ public final class Sv {
         if (svwait != null) waitSeconds = scanUlong(svwait);
         List<String> args = new ArrayList<>(Arrays.asList(argv));
         boolean json = takeJsonFlag(args);
-        List<String> operands;
-        QuickOptions quick = QuickOptions.parse(args);
-        if (quick != null) {
-            // the usual command lines, read without loading the option parser (start-up time)
-            for (String w : quick.waits()) waitSeconds = scanUlong(w);
-            verbose = quick.verbose();
-            operands = quick.operands();
-        } else {
-            RunitOptions.Parsed opts;
-            try {
-                opts = new RunitOptions("w:vV").parse(args.toArray(new String[0]));
-            } catch (RunitOptions.UsageException e) {
-                err.print(progname + ": " + e.getMessage() + "\n");
-                throw usage();
-            }
-            if (opts.has('V')) {
-                err.print(VERSION + "\n");
-                throw usage();
-            }
-            for (String w : opts.all('w')) waitSeconds = scanUlong(w);
-            verbose = opts.has('v') || opts.has('w');
-            operands = opts.operands();
+        RunitOptions.Parsed opts;
+        try {
+            opts = new RunitOptions("w:vV").parse(args.toArray(new String[0]));
+        } catch (RunitOptions.UsageException e) {
+            err.print(progname + ": " + e.getMessage() + "\n");
+            throw usage();
         }
+        if (opts.has('V')) {
+            err.print(VERSION + "\n");
+            throw usage();
+        }
+        for (String w : opts.all('w')) waitSeconds = scanUlong(w);
+        verbose = opts.has('v') || opts.has('w');
+        List<String> operands = opts.operands();
         if (operands.isEmpty()) throw usage();
         command = Command.of(operands.get(0), lsb);
         List<String> services = lsb ? List.of(progname) : operands.subList(1, operands.size());
