@@ -27,6 +27,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * for every distinct shape it links (3–5 ms each, measured), which a short-lived tool such as chpst
  * pays at every start. Library functions (posix_spawn, the set*id family, NSS lookups) keep their own.
  *
+ * <p>open, write and close go through the JDK's own natives instead when the JVM allows it
+ * ({@link JdkFileNatives}: sv's start-up).
+ *
  * <p>Everything else in jrunit (status codec, TAI64N, parsing, state machines) is plain Java.
  */
 public final class Posix {
@@ -66,6 +69,7 @@ public final class Posix {
 
     /** open(2). Returns the descriptor. */
     public static int open(String path, int flags, int mode) throws ErrnoException {
+        if (JdkFileNatives.AVAILABLE && JdkFileNatives.sameBytes(path)) return JdkFileNatives.open(path, flags, mode);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = errnoSlot(a);
             return (int) check(sys(st, SYS_OPENAT, AT_FDCWD, a.allocateFrom(path).address(), flags, mode, 0, 0), st, "open");
@@ -77,7 +81,8 @@ public final class Posix {
     }
 
     public static void close(int fd) throws ErrnoException {
-        kernel(SYS_CLOSE, fd, 0, 0, "close");
+        if (JdkFileNatives.AVAILABLE) JdkFileNatives.close(fd);
+        else kernel(SYS_CLOSE, fd, 0, 0, "close");
     }
 
     /** read(2) into {@code buf[off..off+len)}. Returns 0 at end of file; EAGAIN is thrown. */
@@ -98,6 +103,7 @@ public final class Posix {
 
     /** write(2) from {@code buf[off..off+len)}. Returns the count written (may be short). */
     public static int write(int fd, byte[] buf, int off, int len) throws ErrnoException {
+        if (JdkFileNatives.AVAILABLE) return JdkFileNatives.write(fd, java.util.Arrays.copyOfRange(buf, off, off + len));
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = errnoSlot(a);
             MemorySegment seg = a.allocate(Math.max(1, len));

@@ -38,7 +38,10 @@ public final class Tools {
     public static List<String> jrunitAs(String tool, String argv0, String... args) {
         List<String> cmd = new ArrayList<>(List.of(JAVA, "-XX:+UseSerialGC", "-XX:-MaxFDLimit", "-XX:TieredStopAtLevel=1",
                 "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED",
-                "-Djrunit.argv0=" + argv0, "-cp", System.getProperty("java.class.path"), mainClass(tool)));
+                "-Djrunit.argv0=" + argv0));
+        // as packaging's sv launcher: sv's FIFO calls then go through the JDK's natives (Posix, JdkFileNatives)
+        if (tool.equals("sv")) cmd.addAll(List.of("--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED"));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass(tool)));
         // as packaging's chpst launcher: the program chpst execs must get the caller's open-files limit
         cmd.addAll(List.of(args));
         return cmd;
