@@ -9,7 +9,6 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.util.List;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -694,7 +693,8 @@ public final class Posix {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    /** Read as a plain int at its offset: a VarHandle on the layout path costs a few ms to spin at start-up. */
+    private static final long ERRNO_OFFSET = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
     // glibc sizes (x86_64 and aarch64 agree on these)
@@ -749,9 +749,15 @@ public final class Posix {
         return new Call(name, desc, opts);
     }
 
-    /** syscall(2) with six arguments: every kernel call. */
+    /**
+     * syscall(2) with six arguments: every kernel call. Declared variadic in C, linked here as a plain
+     * seven-argument function (firstVariadicArg costs ~6 ms more to link): glibc's syscall is an
+     * assembly stub that only moves registers (and, on x86_64, the seventh argument from the stack)
+     * into the kernel's order; it reads no va_list and not x86_64's %al vector count, and aarch64's
+     * Linux ABI passes variadic integer arguments exactly as fixed ones.
+     */
     private static final Call SYSCALL = errnoCall("syscall", FunctionDescriptor.of(JAVA_LONG,
-            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
     private static final Call SETGROUPS = errnoCall("setgroups", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
     private static final Call SETGID = errnoCall("setgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final Call SETUID = errnoCall("setuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -821,7 +827,7 @@ public final class Posix {
     }
 
     private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+        return state.get(JAVA_INT, ERRNO_OFFSET);
     }
 
     private static int check(int r, MemorySegment state, String call) throws ErrnoException {
