@@ -606,6 +606,7 @@ public final class Posix {
             }
             // Run every call site once while memory is plentiful: a failing execve of "" (ENOENT) and a no-op setrlimit.
             execveCall(st, cBytes(a, new byte[0]), argvp, envp);
+            if (errno(st) != Errno.ENOENT) throw new ErrnoException("execve", errno(st));
             if (n > 0) setrlimitCall(st, (int) limits[0], oldLimits.asSlice(0, 16));
             prepareExec(a, keepFds);
             for (int sig = 1; sig <= NSIG_MAX; sig++) {
