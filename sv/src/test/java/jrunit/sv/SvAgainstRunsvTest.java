@@ -3,15 +3,12 @@ package jrunit.sv;
 import jrunit.common.SuperviseStatus;
 import jrunit.common.testing.Await;
 import jrunit.common.testing.Tools;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,28 +21,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * stdout, stderr and exit code compared (ages may differ by one second). Each scenario that changes
  * state is replayed from the same starting state for each sv.
  */
-class SvAgainstRunsvTest {
-    @TempDir
-    Path tmp;
-    SvHarness h;
-    final List<Supervisor> supervisors = new ArrayList<>();
-
+class SvAgainstRunsvTest extends SvHarnessTest {
     @BeforeEach
-    void setUp() throws Exception {
+    void needsRunit() {
         assumeTrue(Tools.runitInstalled(), "needs Debian's runit (apt-get install runit)");
-        h = new SvHarness(tmp);
-    }
-
-    @AfterEach
-    void tearDown() {
-        supervisors.forEach(Supervisor::close);
     }
 
     Supervisor supervise(Supervisor.Impl impl, Path dir) throws Exception {
         assumeTrue(impl == Supervisor.Impl.RUNIT || OurRunsv.works(), "our runsv is not built yet (branch runsv not merged)");
-        Supervisor s = Supervisor.start(impl, dir);
-        supervisors.add(s);
-        return s;
+        return stoppedAfterTest(Supervisor.start(impl, dir));
     }
 
     static final String LONG_RUN = "exec sleep 1000";
