@@ -28,7 +28,6 @@ class SvAgainstRunsvTest extends SvHarnessTest {
     }
 
     Supervisor supervise(Supervisor.Impl impl, Path dir) throws Exception {
-        assumeTrue(impl == Supervisor.Impl.RUNIT || OurRunsv.works(), "our runsv is not built yet (branch runsv not merged)");
         return stoppedAfterTest(Supervisor.start(impl, dir));
     }
 
@@ -163,30 +162,5 @@ class SvAgainstRunsvTest extends SvHarnessTest {
         Run ours = h.ours("-w", "10", "exit", "web");
         assertEquals(exit, ours);
         Await.until("runsv gone", () -> !Supervisor.alive(web));
-    }
-
-    /** Whether branch runsv's supervisor has been merged (the skeleton's Runsv only says "not implemented"). */
-    static final class OurRunsv {
-        private static Boolean works;
-
-        static synchronized boolean works() throws Exception {
-            if (works == null) {
-                Path d = Files.createTempDirectory("runsv-probe");
-                SvHarness.executable(d.resolve("run"), "#!/bin/sh\nexec sleep 1000\n");
-                Process p = new ProcessBuilder(Supervisor.Impl.JRUNIT.command(d)).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                try {
-                    long end = System.nanoTime() + 20_000_000_000L;
-                    while (p.isAlive() && !Supervisor.alive(d) && System.nanoTime() < end) Thread.sleep(20);
-                    works = p.isAlive() && Supervisor.alive(d);
-                } finally {
-                    if (p.isAlive()) {
-                        jrunit.common.Posix.kill((int) p.pid(), jrunit.common.Posix.SIGTERM);
-                        if (!p.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
-                    }
-                }
-            }
-            return works;
-        }
     }
 }
