@@ -65,7 +65,9 @@ class RunsvFinishTest extends SupervisedTest {
                     "echo \"$1 $2\" >> finished",
                     "if [ ! -e hold ]; then touch hold; while [ ! -e release ]; do sleep 0.02; done; touch stop; fi",
                     "exit 0"));
-            Await.until("finish holding", () -> Files.exists(d.resolve("hold")) && s.status().state() == State.FINISH);
+            // runit writes "finish" with pid 0 before it forks ./finish, and the pid only after
+            Await.until("finish holding", () -> Files.exists(d.resolve("hold")) && s.status().state() == State.FINISH
+                    && s.status().pid() != 0);
             int finishPid = s.status().pid();
             s.control("k");
             s.control("p"); // read after k: writes status, which now says down (k changed the state silently)
