@@ -1,17 +1,5 @@
 package jrunit.runsv;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-
 /** {@link RunitInteropTest} against a supervisor hosted as {@code runsvdir --hosted} hosts it. */
-class HostedRunitInteropTest extends RunitInteropTest {
-    @BeforeAll
-    static void hosted() {
-        Supervised.hosted = true;
-    }
-
-    @AfterAll
-    static void notHosted() {
-        Supervised.hosted = false;
-    }
-}
+@Hosted
+class HostedRunitInteropTest extends RunitInteropTest {}

@@ -1,17 +1,5 @@
 package jrunit.runsv;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-
 /** {@link RunsvFinishTest} against a supervisor hosted as {@code runsvdir --hosted} hosts it. */
-class HostedRunsvFinishTest extends RunsvFinishTest {
-    @BeforeAll
-    static void hosted() {
-        Supervised.hosted = true;
-    }
-
-    @AfterAll
-    static void notHosted() {
-        Supervised.hosted = false;
-    }
-}
+@Hosted
+class HostedRunsvFinishTest extends RunsvFinishTest {}

@@ -1,7 +1,5 @@
 package jrunit.runsv;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
@@ -10,17 +8,8 @@ import org.junit.jupiter.api.Test;
  * out below are about the runsv program, not the supervisor: they start {@code runsv} themselves (so would
  * only repeat the runsv run) or look at the runsv process, which a hosted supervisor has none of.
  */
+@Hosted
 class HostedRunsvStartTest extends RunsvStartTest {
-    @BeforeAll
-    static void hosted() {
-        Supervised.hosted = true;
-    }
-
-    @AfterAll
-    static void notHosted() {
-        Supervised.hosted = false;
-    }
-
     @Test
     @Disabled("runsv's command line: runs the runsv program itself, no hosted supervisor is involved")
     @Override

@@ -4,10 +4,8 @@ import jrunit.common.SuperviseStatus;
 import jrunit.common.SuperviseStatus.State;
 import jrunit.common.testing.Await;
 import jrunit.common.testing.Tools;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,37 +24,25 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Debian's runit as the reference: the same service under Debian's runsv and under ours, driven by
  * Debian's {@code sv}, must print the same lines and leave the same supervise/ files.
  */
-class RunitInteropTest {
-    @TempDir
-    Path tmp;
+class RunitInteropTest extends SupervisedTest {
     Path oursDir, runitDir;
     Supervised ours, runit;
-    private final List<Supervised> started = new ArrayList<>();
 
     @BeforeEach
     void needsRunit() {
         assumeTrue(Tools.runitInstalled(), "needs Debian's runit (apt-get install runit)");
     }
 
-    @AfterEach
-    void cleanUp() {
-        started.forEach(Supervised::close);
-    }
-
-    /** Identical service directories tmp/ours/svc and tmp/runit/svc. */
+    /** Identical service directories tmp/ours/svc and tmp/runit/svc, each under its runsv; no ./run if {@code run} is null. */
     private void twins(String run, boolean withLog, boolean down) throws Exception {
         oursDir = make(tmp.resolve("ours"), run, withLog, down);
         runitDir = make(tmp.resolve("runit"), run, withLog, down);
-        ours = Supervised.ours(oursDir);
-        runit = Supervised.runit(runitDir);
-        started.add(ours);
-        started.add(runit);
-        ours.awaitReady();
-        runit.awaitReady();
+        ours = ours(oursDir);
+        runit = runit(runitDir);
     }
 
     private static Path make(Path parent, String run, boolean withLog, boolean down) throws Exception {
-        Path d = Supervised.service(parent, "svc", run);
+        Path d = run == null ? Files.createDirectories(parent.resolve("svc")) : Supervised.service(parent, "svc", run);
         if (withLog) Supervised.script(d.resolve("log/run"), "exec cat > /dev/null");
         if (down) Files.createFile(d.resolve("down"));
         return d;
@@ -173,16 +159,7 @@ class RunitInteropTest {
 
     @Test
     void missingRunLooksTheSameIncludingTheMessage() throws Exception {
-        oursDir = tmp.resolve("ours/svc");
-        runitDir = tmp.resolve("runit/svc");
-        Files.createDirectories(oursDir);
-        Files.createDirectories(runitDir);
-        ours = Supervised.ours(oursDir);
-        runit = Supervised.runit(runitDir);
-        started.add(ours);
-        started.add(runit);
-        ours.awaitReady();
-        runit.awaitReady();
+        twins(null, false, false);
         Await.until("messages", () -> !ours.stderrText().isEmpty() && !runit.stderrText().isEmpty());
         String firstOurs = ours.stderrText().lines().findFirst().orElseThrow();
         String firstRunit = runit.stderrText().lines().findFirst().orElseThrow();

@@ -3,15 +3,12 @@ package jrunit.runsv;
 import jrunit.common.SuperviseStatus;
 import jrunit.common.SuperviseStatus.State;
 import jrunit.common.testing.Await;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every control byte, and control/ scripts, observed by the run script and in supervise/. */
-class RunsvControlTest {
+class RunsvControlTest extends SupervisedTest {
     /** Records every signal it gets in sigs.PID; exits on TERM unless ./ignoreterm exists. */
     static final String TRAPPING_RUN = String.join("\n",
             "for s in HUP ALRM INT QUIT USR1 USR2 CONT; do trap \"echo $s >> sigs.$$\" $s; done",
@@ -27,25 +24,15 @@ class RunsvControlTest {
             "echo $$ >> pids",
             "while :; do sleep 0.05; done");
 
-    @TempDir
-    Path tmp;
     Path dir;
-    private final List<Supervised> started = new ArrayList<>();
 
     @BeforeEach
     void service() throws Exception {
         dir = Supervised.service(tmp, "svc", TRAPPING_RUN);
     }
 
-    @AfterEach
-    void cleanUp() {
-        started.forEach(Supervised::close);
-    }
-
     private Supervised ours() throws Exception {
-        Supervised s = Supervised.ours(dir);
-        started.add(s);
-        return s.awaitReady();
+        return ours(dir);
     }
 
     /** The pid of ./run once its traps are installed (it has written its pid). */
@@ -253,9 +240,7 @@ class RunsvControlTest {
         Path d = Supervised.service(tmp, "logged", "echo run; exit 0");
         Supervised.script(d.resolve("control/u"), "echo control-u");
         Supervised.script(d.resolve("log/run"), "exec cat >> ../logged.txt");
-        Supervised s = Supervised.ours(d);
-        started.add(s);
-        s.awaitReady();
+        ours(d);
         Await.until("two rounds logged", () -> Supervised.lines(d.resolve("logged.txt")).size() >= 4);
         assertEquals(List.of("control-u", "run", "control-u", "run"), Supervised.lines(d.resolve("logged.txt")).subList(0, 4));
     }

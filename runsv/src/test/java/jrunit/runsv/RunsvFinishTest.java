@@ -4,9 +4,7 @@ import jrunit.common.SuperviseStatus;
 import jrunit.common.SuperviseStatus.State;
 import jrunit.common.testing.Await;
 import jrunit.common.testing.Tools;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,34 +15,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** ./finish edge cases, each run under ours and (when installed) under Debian's runsv with the same result. */
-class RunsvFinishTest {
-    @TempDir
-    Path tmp;
-    private final List<Supervised> started = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() {
-        started.forEach(Supervised::close);
-    }
-
+class RunsvFinishTest extends SupervisedTest {
     private List<Path> dirs(String name) {
         List<Path> ds = new ArrayList<>(List.of(tmp.resolve("ours").resolve(name)));
         if (Tools.runitInstalled()) ds.add(tmp.resolve("runit").resolve(name));
         return ds;
     }
 
+    /** {@code d} under the runsv its parent names, ready. */
     private Supervised start(Path d) throws Exception {
-        Supervised s = d.getParent().getFileName().toString().equals("ours") ? Supervised.ours(d) : Supervised.runit(d);
-        started.add(s);
-        return s.awaitReady();
+        return d.getParent().getFileName().toString().equals("ours") ? ours(d) : runit(d);
+    }
+
+    /** {@code d} made with these ./run and ./finish scripts, then started. */
+    private Supervised start(Path d, String run, String finish) throws Exception {
+        Supervised.service(d.getParent(), d.getFileName().toString(), run);
+        Supervised.script(d.resolve("finish"), finish);
+        return start(d);
     }
 
     @Test
     void hangingFinishIsNotKilledByDownAndShowsAsFinish() throws Exception {
         for (Path d : dirs("svc")) {
-            Supervised.service(d.getParent(), "svc", "exit 0");
-            Supervised.script(d.resolve("finish"), "echo $$ > finishpid; exec sleep 1000");
-            Supervised s = start(d);
+            Supervised s = start(d, "exit 0", "echo $$ > finishpid; exec sleep 1000");
             Await.until("finish running", () -> s.status().state() == State.FINISH && s.status().pid() != 0);
             int finishPid = s.status().pid();
             assertEquals("finish\n", s.stat(), d.toString());
@@ -68,13 +61,13 @@ class RunsvFinishTest {
     @Test
     void killDuringFinishMakesRunsvRunFinishAgainWithFinishsOwnStatus() throws Exception {
         for (Path d : dirs("svc")) {
-            Supervised.service(d.getParent(), "svc", "[ -e stop ] && exec sleep 1000\nexit 5");
-            Supervised.script(d.resolve("finish"), String.join("\n",
+            Supervised s = start(d, "[ -e stop ] && exec sleep 1000\nexit 5", String.join("\n",
                     "echo \"$1 $2\" >> finished",
                     "if [ ! -e hold ]; then touch hold; while [ ! -e release ]; do sleep 0.02; done; touch stop; fi",
                     "exit 0"));
-            Supervised s = start(d);
-            Await.until("finish holding", () -> Files.exists(d.resolve("hold")) && s.status().state() == State.FINISH);
+            // runit writes "finish" with pid 0 before it forks ./finish, and the pid only after
+            Await.until("finish holding", () -> Files.exists(d.resolve("hold")) && s.status().state() == State.FINISH
+                    && s.status().pid() != 0);
             int finishPid = s.status().pid();
             s.control("k");
             s.control("p"); // read after k: writes status, which now says down (k changed the state silently)

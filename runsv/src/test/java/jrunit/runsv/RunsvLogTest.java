@@ -4,14 +4,11 @@ import jrunit.common.Posix;
 import jrunit.common.SuperviseStatus;
 import jrunit.common.SuperviseStatus.State;
 import jrunit.common.testing.Await;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -20,22 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The log service and the one pipe runsv keeps between it and the service. */
-class RunsvLogTest {
-    @TempDir
-    Path tmp;
-    private final List<Supervised> started = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() {
-        started.forEach(Supervised::close);
-    }
-
-    private Supervised ours(Path d) throws Exception {
-        Supervised s = Supervised.ours(d);
-        started.add(s);
-        return s.awaitReady();
-    }
-
+class RunsvLogTest extends SupervisedTest {
     /** A run script writing numbered lines 1..last every few ms, resuming after a restart, exiting after {@code perRun} lines. */
     private static String numberedRun(int last, int perRun) {
         return String.join("\n",

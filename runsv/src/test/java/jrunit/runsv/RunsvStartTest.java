@@ -5,14 +5,11 @@ import jrunit.common.SuperviseStatus;
 import jrunit.common.SuperviseStatus.State;
 import jrunit.common.testing.Await;
 import jrunit.common.testing.Tools;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,23 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Command line, start-up, run/finish and restart behaviour of our runsv, as a real process. */
-class RunsvStartTest {
-    @TempDir
-    Path tmp;
-
-    private final List<Supervised> started = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() {
-        started.forEach(Supervised::close);
-    }
-
-    private Supervised ours(Path dir) throws Exception {
-        Supervised s = Supervised.ours(dir);
-        started.add(s);
-        return s;
-    }
-
+class RunsvStartTest extends SupervisedTest {
     private static ProcessResult exec(List<String> cmd, Path cwd) throws Exception {
         Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         byte[] out = p.getInputStream().readAllBytes();
@@ -74,7 +55,7 @@ class RunsvStartTest {
     void runsRunThenFinishWithExitCodeAndRestartsNoFasterThanOncePerSecond() throws Exception {
         Path d = Supervised.service(tmp, "svc", "date +%s%N >> starts\necho run >> events\nexit 3");
         Supervised.script(d.resolve("finish"), "echo \"finish $1 $2\" >> events");
-        ours(d).awaitReady();
+        ours(d);
         Await.until("three starts", () -> Supervised.lines(d.resolve("starts")).size() >= 3);
         List<String> events = Supervised.lines(d.resolve("events"));
         assertEquals(List.of("run", "finish 3 0", "run", "finish 3 0"), events.subList(0, 4));
@@ -88,7 +69,7 @@ class RunsvStartTest {
     @Test
     void crashLoopWithoutFinishSleepsOneSecondAndUsesLittleCpu() throws Exception {
         Path d = Supervised.service(tmp, "svc", "date +%s%N >> starts\nexit 1");
-        Supervised s = ours(d).awaitReady();
+        Supervised s = ours(d);
         Await.until("four starts", () -> Supervised.lines(d.resolve("starts")).size() >= 4);
         List<String> starts = Supervised.lines(d.resolve("starts"));
         for (int i = 1; i < starts.size(); i++) {
@@ -108,7 +89,7 @@ class RunsvStartTest {
     void finishGetsMinusOneAndSignalWhenRunIsKilled() throws Exception {
         Path d = Supervised.service(tmp, "svc", "exec sleep 1000");
         Supervised.script(d.resolve("finish"), "echo \"$1 $2\" >> finished");
-        Supervised s = ours(d).awaitReady();
+        Supervised s = ours(d);
         int pid = s.awaitRunPid();
         Posix.kill(pid, Posix.SIGKILL);
         Await.until("finish ran", () -> Supervised.lines(d.resolve("finished")).contains("-1 9"));
@@ -120,7 +101,7 @@ class RunsvStartTest {
     void downFileStartsDownAndUpStartsIt() throws Exception {
         Path d = Supervised.service(tmp, "svc", "echo started >> events\nexec sleep 1000");
         Files.createFile(d.resolve("down"));
-        Supervised s = ours(d).awaitReady();
+        Supervised s = ours(d);
         SuperviseStatus st = s.status();
         assertEquals(State.DOWN, st.state());
         assertEquals('d', st.want());
@@ -140,7 +121,7 @@ class RunsvStartTest {
         Path d = tmp.resolve("svc");
         Files.createDirectories(d);
         Supervised.script(d.resolve("finish"), "echo \"$1 $2\" >> finished");
-        Supervised s = ours(d).awaitReady();
+        Supervised s = ours(d);
         Await.until("two attempts", () -> Supervised.lines(d.resolve("finished")).size() >= 2);
         assertEquals("111 0", Supervised.lines(d.resolve("finished")).get(0));
         String line = "runsv " + d + ": fatal: unable to start ./run: file does not exist";
@@ -152,7 +133,7 @@ class RunsvStartTest {
     void nonExecutableRunIsAccessDenied() throws Exception {
         Path d = Supervised.service(tmp, "svc", "exit 0");
         d.resolve("run").toFile().setExecutable(false, false);
-        Supervised s = ours(d).awaitReady();
+        Supervised s = ours(d);
         Await.until("message", () -> s.stderrText().contains(
                 "runsv " + d + ": fatal: unable to start ./run: access denied\n"));
         assertTrue(s.process.isAlive());
@@ -162,7 +143,7 @@ class RunsvStartTest {
     void childrenGetACleanProcessState() throws Exception {
         Path d = Supervised.service(tmp, "svc", "exec sleep 1000");
         Supervised.script(d.resolve("log/run"), "exec sleep 1000");
-        Supervised s = ours(d).awaitReady();
+        Supervised s = ours(d);
         for (int pid : new int[] {s.awaitRunPid(), s.awaitLogPid()}) {
             // until it has exec'ed sleep, the child is sh holding its script open on a descriptor of its own
             Await.until(pid + " has become sleep", () -> {
@@ -202,7 +183,7 @@ class RunsvStartTest {
     @Test
     void secondRunsvOnTheSameDirectoryFailsWithRunitsMessage() throws Exception {
         Path d = Supervised.service(tmp, "svc", "exec sleep 1000");
-        ours(d).awaitReady();
+        ours(d);
         ProcessResult second = exec(Tools.jrunit("runsv", d.toString()), tmp);
         assertEquals(111, second.code());
         assertEquals("runsv " + d + ": fatal: unable to lock supervise/lock: temporary failure\n", second.err());
@@ -212,15 +193,13 @@ class RunsvStartTest {
     void locksExcludeRunitsRunsvBothWays() throws Exception {
         assumeTrue(Tools.runitInstalled(), "needs Debian's runit");
         Path a = Supervised.service(tmp, "a", "exec sleep 1000");
-        Supervised runit = Supervised.runit(a);
-        started.add(runit);
-        runit.awaitReady();
+        runit(a);
         ProcessResult oursOnRunits = exec(Tools.jrunit("runsv", a.toString()), tmp);
         assertEquals(111, oursOnRunits.code());
         assertEquals("runsv " + a + ": fatal: unable to lock supervise/lock: temporary failure\n", oursOnRunits.err());
 
         Path b = Supervised.service(tmp, "b", "exec sleep 1000");
-        ours(b).awaitReady();
+        ours(b);
         ProcessResult runitOnOurs = exec(List.of(Tools.runit("runsv"), b.toString()), tmp);
         assertEquals(111, runitOnOurs.code());
         assertEquals("runsv " + b + ": fatal: unable to lock supervise/lock: temporary failure\n", runitOnOurs.err());
@@ -229,7 +208,7 @@ class RunsvStartTest {
     @Test
     void garbageControlBytesAreIgnored() throws Exception {
         Path d = Supervised.service(tmp, "svc", "exec sleep 1000");
-        Supervised s = ours(d).awaitReady();
+        Supervised s = ours(d);
         int pid = s.awaitRunPid();
         byte[] before = Files.readAllBytes(d.resolve("supervise/status"));
         s.control("eXs\n\u00ff\u0000zZ?");
@@ -253,7 +232,7 @@ class RunsvStartTest {
         Files.createSymbolicLink(d.resolve("supervise"), elsewhere.resolve("svc"));
         // the log's relative link is resolved relative to log/
         Files.createSymbolicLink(d.resolve("log/supervise"), Path.of("../../run-state/svc-log"));
-        Supervised s = ours(d).awaitReady();
+        Supervised s = ours(d);
         int pid = s.awaitRunPid();
         s.awaitLogPid();
         assertTrue(Files.isDirectory(elsewhere.resolve("svc"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
@@ -277,7 +256,7 @@ class RunsvStartTest {
     void logThatIsNotADirectoryIsAWarning() throws Exception {
         Path d = Supervised.service(tmp, "svc", "exec sleep 1000");
         Files.createFile(d.resolve("log"));
-        Supervised s = ours(d).awaitReady();
+        Supervised s = ours(d);
         s.awaitRunPid();
         assertTrue(s.stderrText().contains("runsv " + d + ": warning: ./log: not a directory.\n"), s.stderrText());
     }
@@ -285,7 +264,7 @@ class RunsvStartTest {
     @Test
     void processTitleIsRunsvAndTheDirectory() throws Exception {
         Path d = Supervised.service(tmp, "svc", "exec sleep 1000");
-        Supervised s = ours(d).awaitReady();
+        Supervised s = ours(d);
         assertEquals("runsv\n", Files.readString(Path.of("/proc/" + s.pid() + "/comm")));
         String cmdline = Files.readString(Path.of("/proc/" + s.pid() + "/cmdline"));
         assertTrue(cmdline.startsWith("runsv\0" + d + "\0"), cmdline);
@@ -294,7 +273,7 @@ class RunsvStartTest {
     @Test
     void exitsZeroOnTerm() throws Exception {
         Path d = Supervised.service(tmp, "svc", "exec sleep 1000");
-        Supervised s = ours(d).awaitReady();
+        Supervised s = ours(d);
         int pid = s.awaitRunPid();
         Posix.kill((int) s.pid(), Posix.SIGTERM);
         assertEquals(0, s.waitExit(Duration.ofSeconds(20)));

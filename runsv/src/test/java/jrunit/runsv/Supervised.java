@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,15 +41,21 @@ final class Supervised implements AutoCloseable {
 
     /**
      * Whether {@link #ours} supervises as {@code runsvdir --hosted} does ({@link HostedRunsv}) instead of
-     * as a runsv process. Set for a whole test class by its Hosted* subclass; test classes run one at a time.
+     * as a runsv process. Set for a whole test class by {@link Hosted}; test classes run one at a time.
      */
     static volatile boolean hosted;
+
+    /** /proc/PID/cmdline of each process {@link #ours} started (as exec'ed), for {@link Hosted}'s check. */
+    static final List<String> oursCommandLines = new CopyOnWriteArrayList<>();
 
     /** Our runsv on {@code dir} (or, {@link #hosted}, our hosted supervisor). */
     static Supervised ours(Path dir) throws IOException {
         List<String> command = new ArrayList<>(Tools.jrunit("runsv", dir.toString()));
         if (hosted) command.set(command.indexOf(Tools.mainClass("runsv")), HostedRunsv.class.getName());
-        return start(dir, command);
+        Supervised s = start(dir, command);
+        // read at once: the exec has happened when start returns, and runsv rewrites its argv only later
+        oursCommandLines.add(read(Path.of("/proc/" + s.pid() + "/cmdline")));
+        return s;
     }
 
     /** Debian's runsv on {@code dir}. */

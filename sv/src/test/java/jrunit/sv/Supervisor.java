@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 /** A real runsv (Debian's, or ours) supervising one service directory, stopped and reaped on close. */
 final class Supervisor implements AutoCloseable {
-    /** Which runsv: the reference, or ours once it exists. */
+    /** Which runsv: the reference, or ours. */
     enum Impl {
         RUNIT, JRUNIT;
 

@@ -2,10 +2,8 @@ package jrunit.sv;
 
 import jrunit.common.SuperviseStatus.State;
 import jrunit.common.testing.Tools;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,28 +20,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * fixed status record, both svs read the very same bytes, and what each writes to
  * {@code supervise/control} is read back and compared too.
  */
-class SvAgainstFakeSupervisorTest {
-    @TempDir
-    Path tmp;
-    SvHarness h;
-    final List<FakeSupervisor> fakes = new ArrayList<>();
-
+class SvAgainstFakeSupervisorTest extends SvHarnessTest {
     @BeforeEach
-    void setUp() throws Exception {
+    void needsRunit() {
         assumeTrue(Tools.runitInstalled(), "needs Debian's runit (apt-get install runit)");
-        h = new SvHarness(tmp);
-    }
-
-    @AfterEach
-    void tearDown() {
-        fakes.forEach(FakeSupervisor::close);
-    }
-
-    FakeSupervisor fake(String name) throws Exception {
-        Path d = Files.createDirectories(h.svdir.resolve(name));
-        FakeSupervisor f = new FakeSupervisor(d);
-        fakes.add(f);
-        return f;
     }
 
     /** Both svs, the control bytes each wrote compared as well. */
@@ -96,8 +76,7 @@ class SvAgainstFakeSupervisorTest {
         Files.createDirectories(main.dir.resolve("log"));
         // log/ without supervise/: runit prints the warning and then the stale main record as "log"
         h.same("status", "web");
-        FakeSupervisor log = new FakeSupervisor(main.dir.resolve("log"));
-        fakes.add(log);
+        FakeSupervisor log = fake(main.dir.resolve("log"));
         log.status(status(60, 99, false, 'u', false, State.RUN));
         h.same("status", "web");
         log.status(status(1, 0, false, 'u', false, State.DOWN));
@@ -302,24 +281,16 @@ class SvAgainstFakeSupervisorTest {
         h.same("-w", "0", "check", "stopped");
 
         // init-script status: 2.1.2 takes the exit code from the log service, 2.3.0 from the service
-        FakeSupervisor upMain = fake("upmain");
-        upMain.status(status(5, 100, false, 'u', false, State.RUN));
-        Files.createDirectories(upMain.dir.resolve("log"));
-        FakeSupervisor downLog = new FakeSupervisor(upMain.dir.resolve("log"));
-        fakes.add(downLog);
-        downLog.status(status(5, 0, false, 'd', false, State.DOWN));
+        fake("upmain").status(status(5, 100, false, 'u', false, State.RUN));
+        fake("upmain/log").status(status(5, 0, false, 'd', false, State.DOWN));
         assertEquals(3, h.runitAs("upmain", "status").code());
         long start = System.nanoTime();
         Run lsb = h.oursAs("upmain", "status");
         assertEquals(0, lsb.code(), lsb.toString());
         Run.assertSameText(h.runitAs("upmain", "status").stdout(), lsb.stdout(), "same text", Run.secondsSince(start));
 
-        FakeSupervisor downMain = fake("downmain");
-        downMain.status(status(5, 0, false, 'd', false, State.DOWN));
-        Files.createDirectories(downMain.dir.resolve("log"));
-        FakeSupervisor upLog = new FakeSupervisor(downMain.dir.resolve("log"));
-        fakes.add(upLog);
-        upLog.status(status(5, 100, false, 'u', false, State.RUN));
+        fake("downmain").status(status(5, 0, false, 'd', false, State.DOWN));
+        fake("downmain/log").status(status(5, 100, false, 'u', false, State.RUN));
         assertEquals(0, h.runitAs("downmain", "status").code());
         assertEquals(3, h.oursAs("downmain", "status").code());
     }

@@ -3,15 +3,12 @@ package jrunit.sv;
 import jrunit.common.SuperviseStatus;
 import jrunit.common.testing.Await;
 import jrunit.common.testing.Tools;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,28 +21,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * stdout, stderr and exit code compared (ages may differ by one second). Each scenario that changes
  * state is replayed from the same starting state for each sv.
  */
-class SvAgainstRunsvTest {
-    @TempDir
-    Path tmp;
-    SvHarness h;
-    final List<Supervisor> supervisors = new ArrayList<>();
-
+class SvAgainstRunsvTest extends SvHarnessTest {
     @BeforeEach
-    void setUp() throws Exception {
+    void needsRunit() {
         assumeTrue(Tools.runitInstalled(), "needs Debian's runit (apt-get install runit)");
-        h = new SvHarness(tmp);
-    }
-
-    @AfterEach
-    void tearDown() {
-        supervisors.forEach(Supervisor::close);
     }
 
     Supervisor supervise(Supervisor.Impl impl, Path dir) throws Exception {
-        assumeTrue(impl == Supervisor.Impl.RUNIT || OurRunsv.works(), "our runsv is not built yet (branch runsv not merged)");
-        Supervisor s = Supervisor.start(impl, dir);
-        supervisors.add(s);
-        return s;
+        return stoppedAfterTest(Supervisor.start(impl, dir));
     }
 
     static final String LONG_RUN = "exec sleep 1000";
@@ -179,30 +162,5 @@ class SvAgainstRunsvTest {
         Run ours = h.ours("-w", "10", "exit", "web");
         assertEquals(exit, ours);
         Await.until("runsv gone", () -> !Supervisor.alive(web));
-    }
-
-    /** Whether branch runsv's supervisor has been merged (the skeleton's Runsv only says "not implemented"). */
-    static final class OurRunsv {
-        private static Boolean works;
-
-        static synchronized boolean works() throws Exception {
-            if (works == null) {
-                Path d = Files.createTempDirectory("runsv-probe");
-                SvHarness.executable(d.resolve("run"), "#!/bin/sh\nexec sleep 1000\n");
-                Process p = new ProcessBuilder(Supervisor.Impl.JRUNIT.command(d)).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                try {
-                    long end = System.nanoTime() + 20_000_000_000L;
-                    while (p.isAlive() && !Supervisor.alive(d) && System.nanoTime() < end) Thread.sleep(20);
-                    works = p.isAlive() && Supervisor.alive(d);
-                } finally {
-                    if (p.isAlive()) {
-                        jrunit.common.Posix.kill((int) p.pid(), jrunit.common.Posix.SIGTERM);
-                        if (!p.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
-                    }
-                }
-            }
-            return works;
-        }
     }
 }

@@ -3,14 +3,10 @@ package jrunit.sv;
 import jrunit.common.SuperviseStatus.State;
 import jrunit.common.testing.Await;
 import jrunit.common.testing.Tools;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static jrunit.sv.FakeSupervisor.status;
@@ -18,40 +14,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What goes beyond runit: {@code --json status}, and waits that follow the status file's changes. */
-class SvJsonAndWaitingTest {
-    @TempDir
-    Path tmp;
-    SvHarness h;
-    final List<FakeSupervisor> fakes = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() throws Exception {
-        h = new SvHarness(tmp);
-    }
-
-    @AfterEach
-    void tearDown() {
-        fakes.forEach(FakeSupervisor::close);
-    }
-
-    FakeSupervisor fake(Path dir) throws Exception {
-        FakeSupervisor f = new FakeSupervisor(Files.createDirectories(dir));
-        fakes.add(f);
-        return f;
-    }
+class SvJsonAndWaitingTest extends SvHarnessTest {
 
     @Test
     void jsonStatusOneObjectPerService() throws Exception {
-        FakeSupervisor web = fake(h.svdir.resolve("web"));
+        FakeSupervisor web = fake("web");
         web.status(status(-100, 1234, false, 'u', false, State.RUN));
-        fake(h.svdir.resolve("web/log")).status(status(-100, 1230, true, 'd', true, State.RUN));
-        FakeSupervisor dn = fake(h.svdir.resolve("dn"));
+        fake("web/log").status(status(-100, 1230, true, 'd', true, State.RUN));
+        FakeSupervisor dn = fake("dn");
         dn.status(status(-100, 0, false, 'd', false, State.DOWN));
         Files.createFile(dn.dir.resolve("down"));
-        FakeSupervisor gone = fake(h.svdir.resolve("gone"));
+        FakeSupervisor gone = fake("gone");
         gone.status(status(-100, 0, false, 'd', false, State.DOWN));
         gone.close();
-        FakeSupervisor logless = fake(h.svdir.resolve("odd\"name"));
+        FakeSupervisor logless = fake("odd\"name");
         logless.status(status(-100, 7, false, 'u', false, State.FINISH));
         Files.writeString(logless.dir.resolve("log"), "a file");
 
@@ -80,7 +56,7 @@ class SvJsonAndWaitingTest {
 
     @Test
     void waitingFollowsTheStatusFile() throws Exception {
-        FakeSupervisor f = fake(h.svdir.resolve("web"));
+        FakeSupervisor f = fake("web");
         f.status(status(0, 0, false, 'u', false, State.DOWN));
         // a long timeout: the result must come from the change, not from the clock
         Run.Pending up = Run.start(Tools.jrunit("sv", "-w", "120", "-v", "up", "web"), h.env(), tmp);

@@ -1,6 +1,7 @@
 package jrunit.svlogd;
 
 import jrunit.common.Posix;
+import jrunit.common.testing.Await;
 import jrunit.common.testing.Tools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -161,30 +162,26 @@ class DifferentialTest {
     void oursAndRunitsExcludeEachOther() throws Exception {
         Path base = Files.createTempDirectory("svlogd-diff");
         Path d = Files.createDirectory(base.resolve("log"));
-        Process runit = new ProcessBuilder(runits("log")).directory(base.toFile()).start();
-        try {
-            jrunit.common.testing.Await.until("runit's svlogd holds the lock", () -> Files.exists(d.resolve("current")));
-            Svlogds.Result or = run(ours("log"), base, "x\n");
-            assertEquals(111, or.exit());
-            assertEquals("svlogd: warning: unable to lock directory: log: temporary failure\n"
-                    + "svlogd: fatal: no functional log directories.\n", or.stderr());
-        } finally {
-            runit.getOutputStream().close();
-            runit.waitFor();
-        }
-        Process mine = new ProcessBuilder(ours("log")).directory(base.toFile()).start();
-        try {
-            jrunit.common.testing.Await.until("our svlogd holds the lock", () -> Files.exists(d.resolve("current"))
-                    && Svlogds.read(d.resolve("current")).isEmpty() && lockHeld(d));
-            Svlogds.Result rr = run(runits("log"), base, "x\n");
-            assertEquals(111, rr.exit());
-            assertEquals("svlogd: warning: unable to lock directory: log: temporary failure\n"
-                    + "svlogd: fatal: no functional log directories.\n", rr.stderr());
-        } finally {
-            mine.getOutputStream().close();
-            mine.waitFor();
-        }
+        lockExcludes(runits("log"), ours("log"), base);
+        lockExcludes(ours("log"), runits("log"), base);
         assertFalse(lockHeld(d));
+    }
+
+    /** While {@code holder} runs on base/log, {@code other} fails on it with runit's lock message and 111. */
+    private static void lockExcludes(List<String> holder, List<String> other, Path base) throws Exception {
+        Path d = base.resolve("log");
+        Process p = new ProcessBuilder(holder).directory(base.toFile()).start();
+        try {
+            Await.until("lock held by " + holder, () -> Files.exists(d.resolve("current")) && lockHeld(d));
+            Svlogds.Result r = run(other, base, "x\n");
+            assertEquals(111, r.exit());
+            assertEquals("svlogd: warning: unable to lock directory: log: temporary failure\n"
+                    + "svlogd: fatal: no functional log directories.\n", r.stderr());
+        } finally {
+            p.getOutputStream().close();
+            p.waitFor();
+        }
+        assertEquals("", Svlogds.read(d.resolve("current")), "the excluded svlogd wrote nothing");
     }
 
     private static boolean lockHeld(Path d) {

@@ -69,6 +69,26 @@ class SvlogdTest {
         Posix.kill((int) p.pid(), sig);
     }
 
+    /** Waits until {@code d}/current holds exactly {@code text}. */
+    private static void awaitCurrent(Path d, String text) {
+        Await.until(d.getFileName() + "/current holding " + text.replace("\n", "\\n"), () -> read(d.resolve("current")).equals(text));
+    }
+
+    /** Closes svlogd's standard input, as a writer's exit does, and returns svlogd's exit code. */
+    private static int endOfInput(Process p) throws IOException, InterruptedException {
+        p.getOutputStream().close();
+        return p.waitFor();
+    }
+
+    /** Rewrites {@code d}/config and sends HUP, then waits until svlogd -v has closed, reread and reopened d. */
+    private void hangupWithNewConfig(Process p, Path d, String config) throws Exception {
+        Files.writeString(d.resolve("config"), config);
+        signal(p, Posix.SIGHUP);
+        String name = d.getFileName().toString();
+        Await.until("closed and reopened", () -> stderr().contains("svlogd: info: sighangup received.\nsvlogd: info: close: " + name
+                + "\nsvlogd: info: read: " + name + "/config\nsvlogd: info: append: " + name + "/current\n"));
+    }
+
     private String stderr() {
         return read(base.resolve("stderr"));
     }
@@ -216,22 +236,17 @@ class SvlogdTest {
         Path d = dir("d", null);
         Process p = start("-v", "d");
         write(p, "before\n");
-        Await.until("first line", () -> read(d.resolve("current")).equals("before\n"));
-        Files.writeString(d.resolve("config"), "pNEW \n");
-        signal(p, Posix.SIGHUP);
-        Await.until("closed and reopened", () -> stderr().contains(
-                "svlogd: info: sighangup received.\nsvlogd: info: close: d\nsvlogd: info: read: d/config\n"
-                        + "svlogd: info: append: d/current\n"));
+        awaitCurrent(d, "before\n");
+        hangupWithNewConfig(p, d, "pNEW \n");
         assertEquals("rw-r--r--", mode(d.resolve("current")));
         write(p, "after\n");
-        Await.until("prefix applied", () -> read(d.resolve("current")).equals("before\nNEW after\n"));
+        awaitCurrent(d, "before\nNEW after\n");
         signal(p, Posix.SIGALRM);
         Await.until("rotated", () -> rotated(d).size() == 1);
         assertEquals("before\nNEW after\n", read(rotated(d).get(0)));
         write(p, "new file\n");
-        Await.until("new current", () -> read(d.resolve("current")).equals("NEW new file\n"));
-        p.getOutputStream().close();
-        assertEquals(0, p.waitFor());
+        awaitCurrent(d, "NEW new file\n");
+        assertEquals(0, endOfInput(p));
     }
 
     @Test
@@ -240,14 +255,10 @@ class SvlogdTest {
         Process p = start("-v", "d");
         write(p, "one\n");
         Await.until("copied to stderr", () -> stderr().contains("\none\n"));
-        Files.writeString(d.resolve("config"), "s999999\n");
-        signal(p, Posix.SIGHUP);
-        Await.until("reopened", () -> stderr().contains("sighangup received.\nsvlogd: info: close: d\n"
-                + "svlogd: info: read: d/config\nsvlogd: info: append: d/current\n"));
+        hangupWithNewConfig(p, d, "s999999\n");
         write(p, "two\n");
-        Await.until("logged", () -> read(d.resolve("current")).equals("one\ntwo\n"));
-        p.getOutputStream().close();
-        assertEquals(0, p.waitFor());
+        awaitCurrent(d, "one\ntwo\n");
+        assertEquals(0, endOfInput(p));
         assertTrue(stderr().contains("\ntwo\n"), "runit 2.1.2 keeps the last stderr decision: " + stderr());
     }
 
@@ -256,7 +267,7 @@ class SvlogdTest {
         Path d = dir("d", null);
         Process p = start("-v", "d");
         write(p, "complete\npart");
-        Await.until("complete line", () -> read(d.resolve("current")).equals("complete\n"));
+        awaitCurrent(d, "complete\n");
         signal(p, Posix.SIGTERM);
         assertEquals(0, p.waitFor());
         assertEquals("complete\npart\n", read(d.resolve("current")), "runit 2.1.2 drops the partial line");
@@ -269,7 +280,7 @@ class SvlogdTest {
         Path d = dir("d", null);
         Process p = start("d");
         write(p, "line\n");
-        Await.until("line", () -> read(d.resolve("current")).equals("line\n"));
+        awaitCurrent(d, "line\n");
         signal(p, Posix.SIGTERM);
         assertEquals(0, p.waitFor());
         assertEquals("rwxr--r--", mode(d.resolve("current")));
@@ -282,8 +293,7 @@ class SvlogdTest {
         write(p, "tick\n");
         Await.until("rotated by time", () -> rotated(d).size() == 1);
         assertEquals("tick\n", read(rotated(d).get(0)));
-        p.getOutputStream().close();
-        assertEquals(0, p.waitFor());
+        assertEquals(0, endOfInput(p));
         assertEquals(1, rotated(d).size(), "an empty current is not rotated");
     }
 
@@ -292,7 +302,7 @@ class SvlogdTest {
         Path d = dir("d", null);
         Process p = start("d");
         write(p, "lost? no\n");
-        Await.until("written", () -> read(d.resolve("current")).equals("lost? no\n"));
+        awaitCurrent(d, "lost? no\n");
         assertEquals("rw-r--r--", mode(d.resolve("current")), "0644 while written");
         signal(p, Posix.SIGKILL);
         p.waitFor();
@@ -322,8 +332,7 @@ class SvlogdTest {
         Await.until("first part written", () -> read(d.resolve("current")).endsWith(" 0123456789abcdef"));
         write(p, "ghi\nnext\n");
         Await.until("line complete", () -> read(d.resolve("current")).endsWith("next\n"));
-        p.getOutputStream().close();
-        assertEquals(0, p.waitFor());
+        assertEquals(0, endOfInput(p));
         String log = Svlogds.maskStamps(read(d.resolve("current")));
         assertEquals("YYYY-MM-DD_HH:MM:SS.xxxxx 0123456789abcdefghi\nYYYY-MM-DD_HH:MM:SS.xxxxx next\n", log);
         assertEquals("YYYY-MM-DD_HH:MM:SS.xxxxx 0123456789...\nYYYY-MM-DD_HH:MM:SS.xxxxx next\n",
