@@ -28,6 +28,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * modes, contents with stamps compared by form), the same stderr and the same exit code.
  */
 class DifferentialTest {
+    @TempDir
+    Path tmp;
+
     @BeforeAll
     static void runitPresent() {
         assumeTrue(Files.isExecutable(Path.of(Svlogds.RUNIT)), "needs Debian's runit: /usr/bin/svlogd");
@@ -50,7 +53,7 @@ class DifferentialTest {
     }
 
     private void same(String config, byte[] input, String... args) throws Exception {
-        Path base = Files.createTempDirectory("svlogd-diff");
+        Path base = Files.createTempDirectory(tmp, "svlogd-diff");
         Path r = Files.createDirectories(base.resolve("r/log"));
         Path o = Files.createDirectories(base.resolve("o/log"));
         if (config != null) {
@@ -107,7 +110,7 @@ class DifferentialTest {
     @Test
     void severalDirectories() throws Exception {
         byte[] in = input(300, 5);
-        Path base = Files.createTempDirectory("svlogd-diff");
+        Path base = Files.createTempDirectory(tmp, "svlogd-diff");
         for (String w : List.of("r", "o")) {
             Files.createDirectories(base.resolve(w + "/a"));
             Files.createDirectories(base.resolve(w + "/b"));
@@ -130,7 +133,7 @@ class DifferentialTest {
         same(null, new byte[0], "-r", "ab");
         same(null, new byte[0], "-r", "");
         same(null, new byte[0], "-b", "10", "-l", "10");
-        Path base = Files.createTempDirectory("svlogd-diff");
+        Path base = Files.createTempDirectory(tmp, "svlogd-diff");
         Files.writeString(base.resolve("file"), "x");
         for (List<String> args : List.of(List.<String>of(), List.of("nonexistent"), List.of("file"),
                 List.of("nonexistent", "file"))) {
@@ -148,7 +151,7 @@ class DifferentialTest {
     @Test
     void crashedCurrentBecomesUnfinished() throws Exception {
         // current without its x bit = not closed cleanly: both rename it to a .u and start anew
-        Path base = Files.createTempDirectory("svlogd-diff");
+        Path base = Files.createTempDirectory(tmp, "svlogd-diff");
         for (String w : List.of("r", "o")) {
             Path d = Files.createDirectories(base.resolve(w + "/log"));
             Files.writeString(d.resolve("current"), "left by a killed svlogd\n");
@@ -160,7 +163,7 @@ class DifferentialTest {
 
     @Test
     void oursAndRunitsExcludeEachOther() throws Exception {
-        Path base = Files.createTempDirectory("svlogd-diff");
+        Path base = Files.createTempDirectory(tmp, "svlogd-diff");
         Path d = Files.createDirectory(base.resolve("log"));
         lockExcludes(runits("log"), ours("log"), base);
         lockExcludes(ours("log"), runits("log"), base);
