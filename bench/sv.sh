@@ -36,7 +36,7 @@ printf 'public class Hello { public static void main(String[] a) { System.out.pr
 
 cp="$lib/jrunit-sv.jar:$lib/jrunit-common.jar:$lib/picocli.jar"
 opts="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k --enable-native-access=ALL-UNNAMED -Djrunit.argv0=sv"
-fast="--add-opens java.base/sun.nio.fs=ALL-UNNAMED"
+fast="--add-opens java.base/sun.nio.fs=ALL-UNNAMED -Djdk.reflect.useNativeAccessorOnly=true"
 java=$jdk/bin/java
 # AOT caches (JDK 25): one training run of a waiting restart covers status, control and waiting
 train() { # $1 = cache, rest = extra flags

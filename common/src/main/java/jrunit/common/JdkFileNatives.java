@@ -10,7 +10,10 @@ import java.nio.file.Path;
  * call costs a client tool ~30 ms of linking, most of {@code sv status}'s budget. Reachable only
  * when the JVM was started with {@code --add-opens java.base/sun.nio.fs=ALL-UNNAMED} (sv's launcher
  * does); otherwise, or if the JDK's internals change shape, {@link #AVAILABLE} is false and Posix
- * makes the same calls through FFM. Same flags, same errno either way.
+ * makes the same calls through FFM. Same flags, same errno either way. The launcher also passes
+ * {@code -Djdk.reflect.useNativeAccessorOnly=true}: for a handful of calls JNI-backed reflection starts
+ * ~15 ms faster than spinning method handles (the JDK reads that property once, early: setting it
+ * from here would be too late).
  */
 final class JdkFileNatives {
     private JdkFileNatives() {}
@@ -23,10 +26,6 @@ final class JdkFileNatives {
         boolean ok = false;
         if (Object.class.getModule().isOpen("sun.nio.fs", JdkFileNatives.class.getModule())) {
             try {
-                // a handful of calls: JNI-backed reflection starts faster than spinning method handles
-                if (System.getProperty("jdk.reflect.useNativeAccessorOnly") == null) {
-                    System.setProperty("jdk.reflect.useNativeAccessorOnly", "true");
-                }
                 Class<?> dispatcher = Class.forName("sun.nio.fs.UnixNativeDispatcher");
                 open = dispatcher.getDeclaredMethod("open", Class.forName("sun.nio.fs.UnixPath"), int.class, int.class);
                 close = dispatcher.getDeclaredMethod("close", int.class);

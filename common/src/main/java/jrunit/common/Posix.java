@@ -350,20 +350,20 @@ public final class Posix {
             }
             MemorySegment fa = a.allocate(FILE_ACTIONS_SIZE, 8);
             MemorySegment attr = a.allocate(SPAWNATTR_SIZE, 8);
-            int rc = (int) FA_INIT.handle().invokeExact(fa);
+            int rc = (int) Ffm.FA_INIT.handle().invokeExact(fa);
             if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_init", rc);
-            rc = (int) ATTR_INIT.handle().invokeExact(attr);
+            rc = (int) Ffm.ATTR_INIT.handle().invokeExact(attr);
             if (rc != 0) throw new ErrnoException("posix_spawnattr_init", rc);
             try {
                 for (int i = 0; i < n; i++) {
-                    if (temps[i] >= 0) rc = (int) FA_DUP2.handle().invokeExact(fa, temps[i], i);
-                    else rc = (int) FA_CLOSE.handle().invokeExact(fa, i);
+                    if (temps[i] >= 0) rc = (int) Ffm.FA_DUP2.handle().invokeExact(fa, temps[i], i);
+                    else rc = (int) Ffm.FA_CLOSE.handle().invokeExact(fa, i);
                     if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_adddup2", rc);
                 }
-                rc = (int) FA_CLOSEFROM.handle().invokeExact(fa, n);
+                rc = (int) Ffm.FA_CLOSEFROM.handle().invokeExact(fa, n);
                 if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_addclosefrom_np", rc);
                 if (s.cwd() != null) {
-                    rc = (int) FA_CHDIR.handle().invokeExact(fa, a.allocateFrom(s.cwd()));
+                    rc = (int) Ffm.FA_CHDIR.handle().invokeExact(fa, a.allocateFrom(s.cwd()));
                     if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_addchdir_np", rc);
                 }
                 MemorySegment empty = a.allocate(SIGSET_SIZE, 8);
@@ -372,15 +372,15 @@ public final class Posix {
                 // Every signal 1..64, glibc's internal 32 and 33 included: sigfillset leaves those out,
                 // and posix_spawn then sets them to SIG_IGN in the child, which survives exec.
                 all.set(JAVA_LONG, 0, -1L);
-                rc |= (int) ATTR_SETSIGMASK.handle().invokeExact(attr, empty);
-                rc |= (int) ATTR_SETSIGDEFAULT.handle().invokeExact(attr, all);
+                rc |= (int) Ffm.ATTR_SETSIGMASK.handle().invokeExact(attr, empty);
+                rc |= (int) Ffm.ATTR_SETSIGDEFAULT.handle().invokeExact(attr, all);
                 short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
                 if (s.newSession()) flags |= POSIX_SPAWN_SETSID;
                 if (s.newProcessGroup() && !s.newSession()) {
                     flags |= POSIX_SPAWN_SETPGROUP;
-                    rc |= (int) ATTR_SETPGROUP.handle().invokeExact(attr, 0);
+                    rc |= (int) Ffm.ATTR_SETPGROUP.handle().invokeExact(attr, 0);
                 }
-                rc |= (int) ATTR_SETFLAGS.handle().invokeExact(attr, flags);
+                rc |= (int) Ffm.ATTR_SETFLAGS.handle().invokeExact(attr, flags);
                 if (rc != 0) throw new ErrnoException("posix_spawnattr", Errno.EINVAL);
 
                 MemorySegment argv = cStringArray(a, s.argv());
@@ -388,13 +388,13 @@ public final class Posix {
                 MemorySegment pid = a.allocate(JAVA_INT);
                 MemorySegment prog = a.allocateFrom(s.program());
                 rc = s.searchPath() && s.program().indexOf('/') < 0
-                        ? (int) SPAWNP.handle().invokeExact(pid, prog, fa, attr, argv, envp)
-                        : (int) SPAWN.handle().invokeExact(pid, prog, fa, attr, argv, envp);
+                        ? (int) Ffm.SPAWNP.handle().invokeExact(pid, prog, fa, attr, argv, envp)
+                        : (int) Ffm.SPAWN.handle().invokeExact(pid, prog, fa, attr, argv, envp);
                 if (rc != 0) throw new ErrnoException("posix_spawn " + s.program(), rc);
                 return pid.get(JAVA_INT, 0);
             } finally {
-                int ignored = (int) FA_DESTROY.handle().invokeExact(fa);
-                ignored = (int) ATTR_DESTROY.handle().invokeExact(attr);
+                int ignored = (int) Ffm.FA_DESTROY.handle().invokeExact(fa);
+                ignored = (int) Ffm.ATTR_DESTROY.handle().invokeExact(attr);
             }
         } catch (ErrnoException e) {
             throw e;
@@ -444,7 +444,7 @@ public final class Posix {
             MemorySegment st = errnoSlot(a);
             MemorySegment list = a.allocate(JAVA_INT, Math.max(1, gids.length));
             for (int i = 0; i < gids.length; i++) list.setAtIndex(JAVA_INT, i, gids[i]);
-            check((int) SETGROUPS.handle().invokeExact(st, (long) gids.length, list), st, "setgroups");
+            check((int) Ffm.SETGROUPS.handle().invokeExact(st, (long) gids.length, list), st, "setgroups");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
@@ -453,11 +453,11 @@ public final class Posix {
     }
 
     public static void setgid(int gid) throws ErrnoException {
-        setid(SETGID, gid, "setgid");
+        setid(Ffm.SETGID, gid, "setgid");
     }
 
     public static void setuid(int uid) throws ErrnoException {
-        setid(SETUID, uid, "setuid");
+        setid(Ffm.SETUID, uid, "setuid");
     }
 
     private static void setid(Call c, int id, String name) throws ErrnoException {
@@ -531,14 +531,14 @@ public final class Posix {
 
     /** getpwnam(3); {@code null} if there is no such user; an error reading the database is thrown. */
     public static Passwd getpwnam(String name) throws ErrnoException {
-        MemorySegment p = lookUp(GETPWNAM_R, name, 48, "getpwnam");
+        MemorySegment p = lookUp(Ffm.GETPWNAM_R, name, 48, "getpwnam");
         return p == null ? null : new Passwd(cString(p.get(ADDRESS, 0)), p.get(JAVA_INT, 16), p.get(JAVA_INT, 20),
                 cString(p.get(ADDRESS, 32)), cString(p.get(ADDRESS, 40)));
     }
 
     /** getgrnam(3); {@code null} if there is no such group. */
     public static Group getgrnam(String name) throws ErrnoException {
-        MemorySegment g = lookUp(GETGRNAM_R, name, 32, "getgrnam");
+        MemorySegment g = lookUp(Ffm.GETGRNAM_R, name, 32, "getgrnam");
         if (g == null) return null;
         List<String> members = new java.util.ArrayList<>();
         MemorySegment mem = g.get(ADDRESS, 24).reinterpret(Long.MAX_VALUE);
@@ -691,12 +691,47 @@ public final class Posix {
 
     // ---------------------------------------------------------------- plumbing
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    /** Read as a plain int at its offset: a VarHandle on the layout path costs a few ms to spin at start-up. */
-    private static final long ERRNO_OFFSET = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+    /** The linker and libc, set up at the first native call, not when Posix is loaded (sv may make none). */
+    private static final class Ffm {
+        static final Linker LINKER = Linker.nativeLinker();
+        static final SymbolLookup LIBC = LINKER.defaultLookup();
+        static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+        /** Read as a plain int at its offset: a VarHandle on the layout path costs a few ms to spin at start-up. */
+        static final long ERRNO_OFFSET = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
+        static final Linker.Option[] CAPTURE_ERRNO = {Linker.Option.captureCallState("errno")};
+
+        /**
+         * syscall(2) with six arguments: every kernel call. Declared variadic in C, linked here as a plain
+         * seven-argument function (firstVariadicArg costs ~6 ms more to link): glibc's syscall is an
+         * assembly stub that only moves registers (and, on x86_64, the seventh argument from the stack)
+         * into the kernel's order; it reads no va_list and not x86_64's %al vector count, and aarch64's
+         * Linux ABI passes variadic integer arguments exactly as fixed ones.
+         */
+        static final Call SYSCALL = errnoCall("syscall", FunctionDescriptor.of(JAVA_LONG,
+                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+        static final Call SETGROUPS = errnoCall("setgroups", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
+        static final Call SETGID = errnoCall("setgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final Call SETUID = errnoCall("setuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final FunctionDescriptor LOOKUP_R = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
+        static final Call GETPWNAM_R = new Call("getpwnam_r", LOOKUP_R);
+        static final Call GETGRNAM_R = new Call("getgrnam_r", LOOKUP_R);
+        static final Call FA_INIT = new Call("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final Call FA_DESTROY = new Call("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final Call FA_DUP2 = new Call("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+        static final Call FA_CLOSE = new Call("posix_spawn_file_actions_addclose", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        static final Call FA_CLOSEFROM = new Call("posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        static final Call FA_CHDIR = new Call("posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        static final Call ATTR_INIT = new Call("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final Call ATTR_DESTROY = new Call("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final Call ATTR_SETFLAGS = new Call("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
+        static final Call ATTR_SETSIGMASK = new Call("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        static final Call ATTR_SETSIGDEFAULT = new Call("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        static final Call ATTR_SETPGROUP = new Call("posix_spawnattr_setpgroup", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        static final Call SPAWN = new Call("posix_spawn",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        static final Call SPAWNP = new Call("posix_spawnp",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    }
 
     // glibc sizes (x86_64 and aarch64 agree on these)
     private static final long SIGSET_SIZE = 128, FILE_ACTIONS_SIZE = 80, SPAWNATTR_SIZE = 336;
@@ -724,67 +759,36 @@ public final class Posix {
     private static final class Call {
         private final String name;
         private final FunctionDescriptor desc;
-        private final Linker.Option[] options;
+        private final boolean captureErrno;
         private volatile MethodHandle handle;
 
-        Call(String name, FunctionDescriptor desc, Linker.Option... options) {
+        Call(String name, FunctionDescriptor desc) {
+            this(name, desc, false);
+        }
+
+        private Call(String name, FunctionDescriptor desc, boolean captureErrno) {
             this.name = name;
             this.desc = desc;
-            this.options = options;
+            this.captureErrno = captureErrno;
         }
 
         MethodHandle handle() {
             MethodHandle h = handle;
             if (h == null) {
-                MemorySegment addr = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-                handle = h = LINKER.downcallHandle(addr, desc, options);
+                MemorySegment addr = Ffm.LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+                handle = h = Ffm.LINKER.downcallHandle(addr, desc, captureErrno ? Ffm.CAPTURE_ERRNO : new Linker.Option[0]);
             }
             return h;
         }
     }
 
-    private static Call errnoCall(String name, FunctionDescriptor desc, Linker.Option... more) {
-        Linker.Option[] opts = new Linker.Option[more.length + 1];
-        opts[0] = CAPTURE_ERRNO;
-        System.arraycopy(more, 0, opts, 1, more.length);
-        return new Call(name, desc, opts);
+    private static Call errnoCall(String name, FunctionDescriptor desc) {
+        return new Call(name, desc, true);
     }
-
-    /**
-     * syscall(2) with six arguments: every kernel call. Declared variadic in C, linked here as a plain
-     * seven-argument function (firstVariadicArg costs ~6 ms more to link): glibc's syscall is an
-     * assembly stub that only moves registers (and, on x86_64, the seventh argument from the stack)
-     * into the kernel's order; it reads no va_list and not x86_64's %al vector count, and aarch64's
-     * Linux ABI passes variadic integer arguments exactly as fixed ones.
-     */
-    private static final Call SYSCALL = errnoCall("syscall", FunctionDescriptor.of(JAVA_LONG,
-            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
-    private static final Call SETGROUPS = errnoCall("setgroups", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
-    private static final Call SETGID = errnoCall("setgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final Call SETUID = errnoCall("setuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final FunctionDescriptor LOOKUP_R = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
-    private static final Call GETPWNAM_R = new Call("getpwnam_r", LOOKUP_R);
-    private static final Call GETGRNAM_R = new Call("getgrnam_r", LOOKUP_R);
-    private static final Call FA_INIT = new Call("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final Call FA_DESTROY = new Call("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final Call FA_DUP2 = new Call("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final Call FA_CLOSE = new Call("posix_spawn_file_actions_addclose", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final Call FA_CLOSEFROM = new Call("posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final Call FA_CHDIR = new Call("posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final Call ATTR_INIT = new Call("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final Call ATTR_DESTROY = new Call("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final Call ATTR_SETFLAGS = new Call("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
-    private static final Call ATTR_SETSIGMASK = new Call("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final Call ATTR_SETSIGDEFAULT = new Call("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final Call ATTR_SETPGROUP = new Call("posix_spawnattr_setpgroup", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final Call SPAWN = new Call("posix_spawn",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final Call SPAWNP = new Call("posix_spawnp",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
 
     /** One system call; addresses are passed as {@link MemorySegment#address()} of memory the caller keeps alive. */
     private static long sys(MemorySegment st, long nr, long a, long b, long c, long d, long e, long f) throws Throwable {
-        return (long) SYSCALL.handle().invokeExact(st, nr, a, b, c, d, e, f);
+        return (long) Ffm.SYSCALL.handle().invokeExact(st, nr, a, b, c, d, e, f);
     }
 
     private static long sys(MemorySegment st, long nr, long a, long b, long c) throws Throwable {
@@ -824,11 +828,11 @@ public final class Posix {
     }
 
     private static MemorySegment errnoSlot(Arena a) {
-        return a.allocate(CALL_STATE);
+        return a.allocate(Ffm.CALL_STATE);
     }
 
     private static int errno(MemorySegment state) {
-        return state.get(JAVA_INT, ERRNO_OFFSET);
+        return state.get(JAVA_INT, Ffm.ERRNO_OFFSET);
     }
 
     private static int check(int r, MemorySegment state, String call) throws ErrnoException {
@@ -867,7 +871,7 @@ public final class Posix {
 
     /** The process's own environment block, exactly as inherited (order and duplicates kept). */
     private static MemorySegment environ() {
-        MemorySegment sym = LIBC.find("environ").orElseThrow(() -> new UnsatisfiedLinkError("libc has no environ"));
+        MemorySegment sym = Ffm.LIBC.find("environ").orElseThrow(() -> new UnsatisfiedLinkError("libc has no environ"));
         return sym.reinterpret(ADDRESS.byteSize()).get(ADDRESS, 0);
     }
 

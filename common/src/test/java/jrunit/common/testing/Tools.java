@@ -40,7 +40,9 @@ public final class Tools {
                 "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED",
                 "-Djrunit.argv0=" + argv0));
         // as packaging's sv launcher: sv's FIFO calls then go through the JDK's natives (Posix, JdkFileNatives)
-        if (tool.equals("sv")) cmd.addAll(List.of("--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED"));
+        if (tool.equals("sv")) {
+            cmd.addAll(List.of("--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED", "-Djdk.reflect.useNativeAccessorOnly=true"));
+        }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass(tool)));
         // as packaging's chpst launcher: the program chpst execs must get the caller's open-files limit
         cmd.addAll(List.of(args));
