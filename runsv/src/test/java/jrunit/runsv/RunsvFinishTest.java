@@ -74,7 +74,9 @@ class RunsvFinishTest {
                     "if [ ! -e hold ]; then touch hold; while [ ! -e release ]; do sleep 0.02; done; touch stop; fi",
                     "exit 0"));
             Supervised s = start(d);
-            Await.until("finish holding", () -> Files.exists(d.resolve("hold")) && s.status().state() == State.FINISH);
+            // runit writes the finish state before the finish's pid: wait for both
+            Await.until("finish holding", () -> Files.exists(d.resolve("hold")) && s.status().state() == State.FINISH
+                    && s.status().pid() != 0);
             int finishPid = s.status().pid();
             s.control("k");
             s.control("p"); // read after k: writes status, which now says down (k changed the state silently)
