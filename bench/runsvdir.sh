@@ -9,7 +9,12 @@
 # boot: total CPU time (utime+stime) and the sum of PSS of the supervision processes (runsvdir and every
 # runsv; in hosted mode the one JVM), services and log services excluded. Hosted mode also reports what
 # each supervisor adds to the JVM: (PSS with 20 services - PSS with an empty directory) / 20.
-# Prints medians over RUNS runs (default 3) and ratios against runit measured in the same run.
+# Prints medians over RUNS runs (default 3) and ratios against runit measured in the same run. The runs
+# alternate between the modes (runit, jrunit, hosted, runit, ...), so a change in the shared machine's load
+# falls on all of them alike, and every run gets a directory of its own, removed only at the end: on ext4
+# without a journal (this machine's /tmp) a file created within a minute or so of many deletions is slow to
+# get an inode (the allocator skips recently freed ones), so removing one run's tree just before the next
+# would charge that to whichever mode runs next.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
@@ -86,9 +91,9 @@ cleanup_all() {
     rm -rf "$WORK"
 }
 
-# boot MODE N: milliseconds until all N run scripts have started
+# boot MODE N RUN: milliseconds until all N run scripts have started
 boot() {
-    local mode=$1 n=$2 dir=$WORK/boot-$1-$2 t0 t1
+    local mode=$1 n=$2 dir=$WORK/boot-$1-$2-$3 t0 t1
     make_tree "$dir" "$n" 0
     t0=$(now_ms)
     start "$mode" "$dir"
@@ -101,9 +106,9 @@ boot() {
     echo $(( t1 - t0 ))
 }
 
-# footprint MODE N: "PSS_KB CPU_MS PROCESSES" of the supervision processes, N logged services, 5 s after boot
+# footprint MODE N RUN: "PSS_KB CPU_MS PROCESSES" of the supervision processes, N logged services, 5 s after boot
 footprint() {
-    local mode=$1 n=$2 dir=$WORK/mem-$1-$2 pss=0 cpu=0 count=0 p
+    local mode=$1 n=$2 dir=$WORK/mem-$1-$2-$3 pss=0 cpu=0 count=0 p
     make_tree "$dir" "$n" 1
     start "$mode" "$dir"
     until [ "$(ls "$dir/started" | wc -l)" -ge "$n" ]; do sleep 0.01; done
@@ -119,18 +124,22 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.1fx", a / b }'; }
 
 echo "runsvdir bench: $RUNS runs, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-declare -A BOOT
+declare -A BOOT TIMES
 for n in 20 100; do
-    for mode in runit jrunit hosted; do
-        BOOT[$mode-$n]=$(for _ in $(seq 1 "$RUNS"); do boot "$mode" "$n"; done | median)
+    for r in $(seq 1 "$RUNS"); do
+        for mode in runit jrunit hosted; do TIMES[$mode-$n]+="$(boot "$mode" "$n" "$r")"$'\n'; done
     done
+    for mode in runit jrunit hosted; do BOOT[$mode-$n]=$(printf '%s' "${TIMES[$mode-$n]}" | median); done
 done
-declare -A PSS CPU PROCS
+declare -A PSS CPU PROCS FOOT
+for r in $(seq 1 "$RUNS"); do
+    for mode in runit jrunit hosted; do FOOT[$mode]+="$(footprint "$mode" 20 "$r")"$'\n'; done
+done
 for mode in runit jrunit hosted; do
-    res=$(for _ in $(seq 1 "$RUNS"); do footprint "$mode" 20; done | sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}')
+    res=$(printf '%s' "${FOOT[$mode]}" | sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}')
     read -r PSS[$mode] CPU[$mode] PROCS[$mode] <<< "$res"
 done
-empty=$(for _ in $(seq 1 "$RUNS"); do footprint hosted 0 | cut -d' ' -f1; done | median)
+empty=$(for r in $(seq 1 "$RUNS"); do footprint hosted 0 "$r" | cut -d' ' -f1; done | median)
 
 printf '\n%-28s %12s %12s %12s\n' "" "runit" "jrunit" "jrunit --hosted"
 for n in 20 100; do

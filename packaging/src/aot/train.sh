@@ -1,5 +1,6 @@
 #!/bin/sh
 # Makes TREE/lib/jrunit/aot/<tool>.aot, one AOT cache per tool (JDK 25, JEP 514's one-step workflow),
+# and runsvdir-hosted.aot for `runsvdir --hosted` (the launcher picks it when given that option),
 # from a training run of the tool's own launcher on a harmless workload in a temporary directory.
 # The launcher turns JRUNIT_AOT_TRAIN into -XX:AOTCacheOutput, so training sees the exact flags and
 # class path of a real run. The JVM writes the cache when it exits, whatever the exit code, so a tool
@@ -17,7 +18,7 @@ cleanup() {
     # our daemons, while not yet waited for (a reaped PID may belong to someone else by now)
     for p in $runsv $runsvdir; do kill -KILL "$p" 2>/dev/null; done
     # the example services' sleeps, if a supervisor left one behind
-    for p in $(cat "$work"/*/*/supervise/pid 2>/dev/null); do
+    for p in $(cat "$work"/*/*/supervise/pid "$work"/*/*/log/supervise/pid 2>/dev/null); do
         [ "$(cat "/proc/$p/comm" 2>/dev/null)" = sleep ] && kill -KILL "$p"
     done
     rm -rf "$work"
@@ -84,8 +85,23 @@ wait "$runsvdir" 2>/dev/null; runsvdir=
 [ -p "$work/tree/hello/supervise/control" ] && timeout 10 sh -c 'printf dx >"$1"' - "$work/tree/hello/supervise/control"
 until_ok 10 sh -c '! kill -0 "$(cat "$1")" 2>/dev/null' - "$work/tree/hello/supervise/pid"
 
+# runsvdir --hosted (its own cache: other code than above): the boot of a small tree, one service with a
+# log service and one marked down, as far as every service running; then HUP, which stops them all.
+for s in a b c d e f; do service "$work/hosted/$s"; done
+service "$work/hosted/a/log"
+: >"$work/hosted/f/down"
+JRUNIT_AOT_TRAIN=$aot/runsvdir-hosted.aot "$bin/runsvdir" --hosted "$work/hosted" </dev/null >>"$work/log" 2>&1 &
+runsvdir=$!
+for s in a b c d e; do until_ok 60 up_or_gone "$work/hosted/$s" "$runsvdir"; done
+until_ok 10 up_or_gone "$work/hosted/a/log" "$runsvdir"
+kill -HUP "$runsvdir" 2>/dev/null
+until_ok 30 gone "$runsvdir" || { kill -TERM "$runsvdir"; until_ok 30 gone "$runsvdir"; }
+wait "$runsvdir" 2>/dev/null
+echo "train: runsvdir --hosted -> exit $?" >>"$work/log"
+runsvdir=
+
 grep '^train:' "$work/log" | sed 's/^/[aot] /'
-for t in runsv runsvdir runsvchdir sv chpst svlogd; do
+for t in runsv runsvdir runsvdir-hosted runsvchdir sv chpst svlogd; do
     if [ -s "$aot/$t.aot" ]; then echo "[aot] $t.aot: $(wc -c <"$aot/$t.aot") bytes"
     else echo "[aot] WARNING: no cache for $t (it will start without one); training log:"; sed 's/^/[aot]   /' "$work/log"; fi
 done

@@ -28,6 +28,13 @@ esac
 _jrunit_lib=${_jrunit_self%/*/*}/lib/jrunit
 . "$_jrunit_lib/find-jdk.sh"
 jrunit_locate_jdk || { echo "@TOOL@: fatal: no JDK 25 or newer found: set JRUNIT_JAVA_HOME" >&2; exit 111; }
+# runsvdir --hosted runs other code (every supervisor inside this JVM) than runsvdir without it, so it has
+# a cache of its own. Any argument "--hosted" selects it: at worst (a log argument of that name) the wrong
+# cache, which costs start time, never behaviour.
+_jrunit_aot=@TOOL@
+case @TOOL@ in runsvdir)
+    for _jrunit_arg do [ "$_jrunit_arg" = --hosted ] && _jrunit_aot=runsvdir-hosted; done
+esac
 # The command line after the JVM flags, built with `set --`: no path is ever word-split or globbed.
 set -- --enable-native-access=ALL-UNNAMED -Djrunit.argv0="$0" -cp "@CLASSPATH@" @MAIN@ "$@"
 case @TOOL@ in chpst)
@@ -45,7 +52,7 @@ esac
 if [ -n "${JRUNIT_AOT_TRAIN:-}" ]; then
     set -- "-XX:AOTCacheOutput=$JRUNIT_AOT_TRAIN" "$@"
     unset JRUNIT_AOT_TRAIN
-elif [ -r "$_jrunit_lib/aot/@TOOL@.aot" ]; then
-    set -- "-XX:AOTCache=$_jrunit_lib/aot/@TOOL@.aot" '-Xlog:aot*=off,cds*=off' "$@"
+elif [ -r "$_jrunit_lib/aot/$_jrunit_aot.aot" ]; then
+    set -- "-XX:AOTCache=$_jrunit_lib/aot/$_jrunit_aot.aot" '-Xlog:aot*=off,cds*=off' "$@"
 fi
 exec "$_jrunit_jdk/bin/java" @JVM_OPTS@ "$@"

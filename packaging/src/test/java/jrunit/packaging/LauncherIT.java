@@ -38,6 +38,8 @@ class LauncherIT {
         for (String p : Tree.PERSONALITIES) {
             assertEquals(Path.of("chpst"), Files.readSymbolicLink(tree.resolve("bin").resolve(p)), p);
         }
+        Path hosted = tree.resolve("lib/jrunit/aot/runsvdir-hosted.aot");
+        assertTrue(Files.size(hosted) > 1_000_000, "AOT cache made at build time: " + hosted);
     }
 
     @Test
@@ -49,6 +51,11 @@ class LauncherIT {
             assertTrue(r.out().contains("Using AOT-linked classes: true"),
                     tool + " did not use its cache:\n" + r.out() + r.err());
         }
+        // runsvdir --hosted has a cache of its own (a usage error: no directory given)
+        Path launcher = Tree.verboseLauncher(bin, "runsvdir", tmp.resolve("runsvdir-hosted-verbose"));
+        Run r = Run.of(Map.of("PATH", "/usr/bin:/bin", "JRUNIT_JAVA_HOME", Tree.javaHome()), tmp, launcher.toString(), "--hosted");
+        assertTrue(r.out().contains("Using AOT-linked classes: true") && r.out().contains("runsvdir-hosted.aot"),
+                "runsvdir --hosted did not use its cache:\n" + r.out() + r.err());
     }
 
     /** A cache that does not fit (another JDK, truncated, re-touched, another tool's) changes nothing but speed. */

@@ -46,10 +46,13 @@ public final class EventLoop {
         selfWrite = p[1];
     }
 
-    /** Hosts {@code supervisor} from now on and starts its service (and log service) as runsv would. Loop thread only. */
+    /**
+     * Hosts {@code supervisor} from now on and starts its service (and log service) as runsv would,
+     * unless it was {@link Supervisor#start() started} already. Loop thread only.
+     */
     public void add(Supervisor supervisor) {
         supervisors.add(supervisor);
-        guarded(supervisor, supervisor::begin);
+        if (!supervisor.isStarted()) guarded(supervisor, supervisor::start);
         reapFinished();
     }
 

@@ -28,6 +28,8 @@ final class Service {
     Tai64n start;
     long startNanos;
     int waitStatus;
+    /** Its status files have been written since the supervisor started (the first write waits for start()). */
+    boolean statusWritten;
 
     int lockFd = -1, controlRead = -1, controlWrite = -1, okFd = -1;
 

@@ -35,10 +35,11 @@ import java.util.function.Consumer;
  * observes is the same. One loop may host any number of supervisors.
  *
  * <p>Typical use: {@code loop.add(Supervisor.open(Path.of("web"), "web"))}. {@link #open} takes the
- * locks and creates {@code supervise/}; the supervisor starts its children once added to a loop and
+ * locks and creates {@code supervise/}; the supervisor starts its children once added to a loop (or
+ * at {@link #start()}, before) and
  * finishes (releasing everything it holds) after {@code x} or {@link #terminate()} once the service
  * and its log service are down, which the loop reports to its {@link EventLoop.Listener}.
- * All methods but {@link #open} must be called on the loop's thread.
+ * All methods but {@link #open} and {@link #start()} must be called on the loop's thread.
  */
 public final class Supervisor {
     private static final long SECOND = 1_000_000_000L;
@@ -83,8 +84,9 @@ public final class Supervisor {
      * Sets up supervision of {@code dir} as runsv does at start-up: reads {@code down}, {@code log/}
      * and {@code log/down}, creates the log pipe, {@code supervise/} (following a symlink),
      * {@code lock} (held; a second supervisor fails with "unable to lock supervise/lock: temporary
-     * failure"), the {@code control} and {@code ok} FIFOs, and writes the initial status. Starts nothing:
-     * that happens once the supervisor is {@link EventLoop#add added} to a loop.
+     * failure"), the {@code control} and {@code ok} FIFOs. Starts nothing: that happens at {@link #start()}
+     * or once the supervisor is {@link EventLoop#add added} to a loop, which also writes the first status
+     * and opens {@code ok}, as runit does at the end of its set-up.
      *
      * <p>Like runsv, this blocks while someone else holds {@code log/supervise/lock}.
      *
@@ -165,14 +167,17 @@ public final class Supervisor {
         }
         Path mainControl = dir.resolve("supervise/control");
         openControl(main, mainControl, "supervise/control");
-        writeStatus(main);
         if (log != null) {
             // runit 2.1.2 checks the main service's control FIFO here, not the log's: kept as is.
             openControl(log, mainControl, "log/supervise/control");
-            writeStatus(log);
         }
-        main.okFd = openOk(dir.resolve("supervise/ok"), "unable to read supervise/ok");
-        if (log != null) log.okFd = openOk(dir.resolve("log/supervise/ok"), "unable to read log/supervise/ok");
+        // runit writes each status here, then opens the ok FIFOs (from then on sv talks to it), then starts
+        // the services, writing each status again. Here the first status write and the ok FIFOs wait for
+        // start(): one status write less per service at boot, and sv still never finds a supervisor whose
+        // status is not written yet. Whether ok can be opened is checked now, so that failure stays fatal
+        // before anything is started.
+        checkOk(dir.resolve("supervise/ok"), "unable to read supervise/ok");
+        if (log != null) checkOk(dir.resolve("log/supervise/ok"), "unable to read log/supervise/ok");
     }
 
     private void makeSuperviseDir(Service s, String shownAs) throws SupervisorException {
@@ -235,16 +240,33 @@ public final class Supervisor {
         }
     }
 
-    private int openOk(Path ok, String failure) throws SupervisorException {
+    private static void checkOk(Path ok, String failure) throws SupervisorException {
         try {
             Posix.mkfifo(ok.toString(), 0600);
         } catch (ErrnoException e) {
             // EEXIST; anything else shows in the open
         }
         try {
-            return Posix.open(ok.toString(), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
+            Posix.close(openOk(ok));
         } catch (ErrnoException e) {
             throw fatal(failure, e);
+        }
+    }
+
+    private static int openOk(Path ok) throws ErrnoException {
+        return Posix.open(ok.toString(), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
+    }
+
+    /** The end of runit's set-up, after the first iteration: every status written, then the ok FIFOs open. */
+    private void becomeReachable() {
+        if (!main.statusWritten) writeSetUpStatus(main);
+        if (log != null && !log.statusWritten) writeSetUpStatus(log);
+        try {
+            main.okFd = openOk(dir.resolve("supervise/ok"));
+            if (log != null) log.okFd = openOk(dir.resolve("log/supervise/ok"));
+        } catch (ErrnoException e) {
+            // open() could open it a moment ago: someone removed or replaced it since
+            throw new IllegalStateException("unable to read " + (main.okFd < 0 ? "" : "log/") + "supervise/ok: " + e.text(), e);
         }
     }
 
@@ -285,13 +307,27 @@ public final class Supervisor {
 
     // ------------------------------------------------------------------ what the event loop calls
 
-    /** Starts the first iteration: runit's loop begins by starting the log service, then the service. */
-    void begin() {
-        if (started) throw new IllegalStateException(this + " was already added to a loop");
+    /**
+     * Runs the first iteration: runit's loop begins by starting the log service, then the service.
+     * {@link EventLoop#add} does this itself; a host that sets up many supervisors may instead call it
+     * on the thread that {@link #open opened} this one, before handing it to the loop, so services start
+     * as soon as their supervisor is ready rather than one after another on the loop's thread. Until it
+     * is added to a loop, nothing else may touch this supervisor; nothing here reaps or waits.
+     *
+     * @throws IllegalStateException if it has run already
+     */
+    public void start() {
+        if (started) throw new IllegalStateException(this + " was already started");
         started = true;
         steps.add(this::startLogIfWanted);
         steps.add(this::startMainIfWanted);
         runSteps();
+        becomeReachable();
+    }
+
+    /** True once {@link #start()} has run (by itself or through {@link EventLoop#add}). */
+    boolean isStarted() {
+        return started;
     }
 
     /** Descriptors whose readability should {@link #wake} this supervisor. */
@@ -353,7 +389,7 @@ public final class Supervisor {
     }
 
     /** Releases every descriptor (locks, FIFOs, the log pipe) after a failure; children are left running. */
-    void abandon() {
+    public void abandon() {
         finished = true;
         steps.clear();
         closeAll();
@@ -702,6 +738,7 @@ public final class Supervisor {
         }
         int pid = 0;
         if (fdFailure != null) {
+            if (!s.statusWritten) writeSetUpStatus(s); // down until the failed child is reaped, as before start()
             childFatal(fdFailure + ": " + Errno.text(Errno.EBADF));
             s.execFailed = true;
         } else {
@@ -714,6 +751,7 @@ public final class Supervisor {
                     sleep(5 * SECOND);
                     return;
                 }
+                if (!s.statusWritten) writeSetUpStatus(s); // down until the failed child is reaped, as before start()
                 childFatal((s.isLog ? "unable to start log/" : "unable to start ") + argv.get(0) + ": " + e.text());
                 s.execFailed = true;
             }
@@ -753,6 +791,18 @@ public final class Supervisor {
 
     // ------------------------------------------------------------------ supervise/ files
 
+    /**
+     * runit's status write at set-up, for a service whose first iteration wrote none (not started, or
+     * its start failed): as in runit, the main service's pid file is written (runit's one "pid changed"
+     * flag starts set) and the log's is not (the main service's write has cleared the flag by then).
+     */
+    private void writeSetUpStatus(Service s) {
+        boolean pending = pidChanged;
+        pidChanged = !s.isLog;
+        writeStatus(s);
+        pidChanged = pending;
+    }
+
     /** runit's update_status: pid (if changed), stat, status, each via *.new and rename. */
     private void writeStatus(Service s) {
         Path sup = s.dir.resolve("supervise");
@@ -763,6 +813,7 @@ public final class Supervisor {
             if (!rename(sup.resolve("pid.new"), sup.resolve("pid"), "unable to rename pid.new to " + shown + "pid")) return;
             pidChanged = false;
         }
+        s.statusWritten = true;
         SuperviseStatus status = new SuperviseStatus(s.start, s.pid, s.paused, s.want == Want.UP ? 'u' : 'd',
                 s.termSent, s.state);
         byte[] stat = status.statLine(s.want == Want.EXIT).getBytes(StandardCharsets.US_ASCII);

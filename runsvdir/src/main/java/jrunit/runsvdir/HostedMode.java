@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * {@code runsvdir --hosted}: one JVM hosts the supervisor of every service ({@link Supervisor}, the same
@@ -74,14 +75,20 @@ final class HostedMode implements EventLoop.Listener {
     }
 
     /**
-     * Threads for {@link Supervisor#open} (directories, locks, FIFOs, the first status files), which
-     * may run off the loop's thread: at boot the file-system work of many services overlaps, as it does
-     * for runit's runsv processes. They end when idle.
+     * Threads that set up each supervisor ({@link Supervisor#open}: directories, locks, FIFOs) and start
+     * its service ({@link Supervisor#start}: spawn, status files) before handing it to the loop: at boot
+     * the work of many services overlaps, as it does for runit's runsv processes, and the loop's thread
+     * does not start them one after another. They end when idle.
      */
     private static final int OPENERS = 4;
     private final ThreadPoolExecutor opener = new ThreadPoolExecutor(OPENERS, OPENERS, 5, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(), r -> Thread.ofPlatform().daemon().name("runsvdir-open").unstarted(r));
     private final Set<Hosted> opening = new HashSet<>();
+    /**
+     * Held shared by an opener from a spawn to the child's pidfd (all within {@link Supervisor#start}),
+     * exclusively by the orphan reaper, which takes a zombie without a pidfd here for an orphan.
+     */
+    private final ReentrantReadWriteLock spawning = new ReentrantReadWriteLock();
 
     private final Invocation inv;
     private final Messages messages;
@@ -136,7 +143,13 @@ final class HostedMode implements EventLoop.Listener {
     }
 
     private void tick() {
-        if (reapOrphans) OrphanReaper.reap();
+        if (reapOrphans && spawning.writeLock().tryLock()) {
+            try {
+                OrphanReaper.reap();
+            } finally {
+                spawning.writeLock().unlock();
+            }
+        }
         if (shutdown != null) {
             int code = shutdown.step();
             if (code >= 0) finish(code);
@@ -199,7 +212,17 @@ final class HostedMode implements EventLoop.Listener {
         opener.execute(() -> {
             try {
                 Supervisor supervisor = Supervisor.open(pinned, name);
-                loop.execute(() -> opened(h, supervisor));
+                Throwable failure = null;
+                spawning.readLock().lock();
+                try {
+                    supervisor.start();
+                } catch (RuntimeException | StackOverflowError e) {
+                    failure = e;
+                } finally {
+                    spawning.readLock().unlock();
+                }
+                Throwable startFailure = failure;
+                loop.execute(() -> opened(h, supervisor, startFailure));
             } catch (SupervisorException e) {
                 loop.execute(() -> failed(h, "runsv " + name + ": fatal: " + e.getMessage()));
             } catch (RuntimeException e) {
@@ -226,10 +249,22 @@ final class HostedMode implements EventLoop.Listener {
         }
     }
 
-    /** On the loop: the supervisor is set up; it starts its service (and is told to exit if that was asked meanwhile). */
-    private void opened(Hosted h, Supervisor supervisor) {
+    /**
+     * On the loop: the supervisor is set up and has started its service; the loop hosts it from now on
+     * (and it is told to exit if that was asked meanwhile). If starting threw, it is dropped as the
+     * loop drops a supervisor that throws.
+     */
+    private void opened(Hosted h, Supervisor supervisor, Throwable startFailure) {
         opening.remove(h);
         h.supervisor = supervisor;
+        if (startFailure != null) {
+            supervisor.abandon();
+            h.finished = true;
+            h.release();
+            messages.write("runsv " + supervisor.name() + ": fatal: internal error: " + startFailure + "\n");
+            table.check = true;
+            return;
+        }
         hosted.put(supervisor, h);
         loop.add(supervisor);
         if (h.terminateRequested && !h.finished) supervisor.terminate();

@@ -15,7 +15,8 @@ import java.util.Set;
  * not waitpid(-1) there: it would take a service's exit status from its supervisor (whose {@code finish}
  * gets it). Every child a supervisor spawns is watched through a pidfd held by this process, and an
  * adopted orphan never is: so a zombie child without a pidfd here is an orphan. Runs on the event loop's
- * thread, the one that spawns, so no child can be between its spawn and its pidfd.
+ * thread, the one that spawns once a supervisor is hosted; the threads that start new supervisors spawn
+ * too, and {@link HostedMode} keeps this out while any of them may be between a spawn and its pidfd.
  */
 final class OrphanReaper {
     private OrphanReaper() {}
