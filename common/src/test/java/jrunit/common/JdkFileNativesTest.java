@@ -4,7 +4,6 @@ import jrunit.common.testing.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,18 +41,10 @@ class JdkFileNativesTest {
         List<String> cmd = new java.util.ArrayList<>(List.of(Tools.JAVA, "--enable-native-access=ALL-UNNAMED"));
         if (openToUs) cmd.addAll(List.of("--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED"));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Probe.class.getName(), fifo.toString(), file.toString()));
-        int[] p = Posix.pipe(Posix.O_CLOEXEC);
-        int pid = Posix.spawn(Posix.Spawn.of(Tools.JAVA, cmd, 0, p[1], 2));
-        Posix.close(p[1]);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[4096];
-        int n;
-        while ((n = Posix.read(p[0], buf, 0, buf.length)) > 0) out.write(buf, 0, n);
-        Posix.close(p[0]);
-        assertEquals(0, Posix.waitpid(pid, 0).exitCode());
+        String out = PosixTest.spawnAndRead(Tools.JAVA, cmd);
         assertEquals("hello\n", Files.readString(file));
         assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-        return out.toString(StandardCharsets.UTF_8);
+        return out;
     }
 
     @Test

@@ -17,8 +17,13 @@ class PosixTest {
 
     /** Runs sh -c script with stdout on a pipe; returns what it printed, after reaping it. */
     private static String spawnAndRead(String script) throws Exception {
+        return spawnAndRead("/bin/sh", List.of("sh", "-c", script));
+    }
+
+    /** Runs program with stdout on a pipe; returns what it printed, after reaping it (exit code 0 asserted). */
+    static String spawnAndRead(String program, List<String> argv) throws Exception {
         int[] p = Posix.pipe(Posix.O_CLOEXEC);
-        int pid = Posix.spawn(Posix.Spawn.of("/bin/sh", List.of("sh", "-c", script), 0, p[1], 2));
+        int pid = Posix.spawn(Posix.Spawn.of(program, argv, 0, p[1], 2));
         Posix.close(p[1]);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[4096];
