@@ -253,20 +253,17 @@ final class HostedMode implements EventLoop.Listener {
     /**
      * On the loop: the supervisor is set up and has started its service; the loop hosts it from now on
      * (and it is told to exit if that was asked meanwhile). If starting threw, it is dropped as the
-     * loop drops a supervisor that throws.
+     * loop drops a supervisor that throws ({@link #finished}).
      */
     private void opened(Hosted h, Supervisor supervisor, Throwable startFailure) {
         opening.remove(h);
         h.supervisor = supervisor;
+        hosted.put(supervisor, h);
         if (startFailure != null) {
             supervisor.abandon();
-            h.finished = true;
-            h.release();
-            messages.write("runsv " + supervisor.name() + ": fatal: internal error: " + startFailure + "\n");
-            table.check = true;
+            finished(supervisor, startFailure);
             return;
         }
-        hosted.put(supervisor, h);
         loop.add(supervisor);
         if (h.terminateRequested && !h.finished) supervisor.terminate();
     }
