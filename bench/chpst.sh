@@ -18,9 +18,29 @@ ln -s /usr/bin/chpst "$tmp/debian/envdir"
 cat > "$tmp/Hello.java" <<'JAVA'
 public class Hello { public static void main(String[] a) { System.out.println("hello"); } }
 JAVA
-"$jdk/bin/javac" -d "$tmp" "$tmp/Hello.java"
+# The floor under any Java program that runs another in its place: a JVM whose main does nothing but
+# link execve(2) through FFM and call it, with an AOT cache of its own (trained on a failing execve).
+cat > "$tmp/ExecTrue.java" <<'JAVA'
+import java.lang.foreign.*;
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+public class ExecTrue {
+    public static void main(String[] a) throws Throwable {
+        Linker linker = Linker.nativeLinker();
+        var execve = linker.downcallHandle(linker.defaultLookup().find("execve").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment path = arena.allocateFrom(a[0]), argv = arena.allocate(ADDRESS, 2), envp = arena.allocate(ADDRESS, 1);
+            argv.setAtIndex(ADDRESS, 0, path);
+            int r = (int) execve.invokeExact(path, argv, envp);
+        }
+        System.exit(111);
+    }
+}
+JAVA
+"$jdk/bin/javac" -d "$tmp" "$tmp/Hello.java" "$tmp/ExecTrue.java"
 # the bare JVM gets the same flags as the chpst launcher
-opts=$(sed -n 's/^exec "$jdk\/bin\/java" \(.*\) $aot.*/\1/p' "$bin/chpst")
+opts=$(sed -n 's/^exec "$_jrunit_jdk\/bin\/java" \(.*\) "$@"$/\1/p' "$bin/chpst")
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # Runs the command $runs times; prints "wall cpu": median wall and median CPU (user+sys) in ms.
@@ -52,6 +72,8 @@ runit_u=$(time_ms /usr/bin/chpst -u nobody true)
 ours_e=$(time_ms "$bin/envdir" "$tmp/env" true)
 runit_e=$(time_ms "$tmp/debian/envdir" "$tmp/env" true)
 bare=$(time_ms "$jdk/bin/java" $opts -cp "$tmp" Hello)
+"$jdk/bin/java" $aotopts -XX:AOTCacheOutput="$tmp/exec.aot" --enable-native-access=ALL-UNNAMED -cp "$tmp" ExecTrue /no/such/program >/dev/null 2>&1 || true
+floor=$(time_ms "$jdk/bin/java" $aotopts -XX:AOTCache="$tmp/exec.aot" --enable-native-access=ALL-UNNAMED -cp "$tmp" ExecTrue /bin/true)
 aot_u=$(time_ms aot chpst -u nobody true)
 aot_e=$(time_ms aot envdir "$tmp/env" true)
 
@@ -67,3 +89,9 @@ printf '%-22s %11s %11s %13s %15s %11s\n' "" jrunit runit jrunit/runit jrunit/ba
 row "chpst -u nobody true" "$ours_u" "$runit_u" "$aot_u"
 row "envdir DIR true" "$ours_e" "$runit_e" "$aot_e"
 printf '%-22s %11s\n' "bare JVM hello-world" "$bare_wall/$bare_cpu"
+set -- $floor
+printf '%-22s %11s   (the floor: a JVM that only execs /bin/true through FFM, with an AOT cache)\n' "JVM + FFM execve" "$1/$2"
+for r in "chpst -u nobody true:$ours_u" "envdir DIR true:$ours_e"; do
+    set -- ${r#*:}
+    printf '%-22s %s above the floor (wall)\n' "${r%%:*}" "$(ratio "$1" "${floor%% *}")x"
+done

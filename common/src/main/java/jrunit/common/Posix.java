@@ -20,11 +20,11 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * The one place where jrunit talks to the kernel: every system call the tools need, through the
  * JDK's Foreign Function &amp; Memory API, with errno captured and thrown as {@link ErrnoException}.
  *
- * <p>Linux/glibc (x86_64, aarch64). Each call binds its method handle on first use ({@link Call}),
- * so a tool pays only for the calls it makes, and a tool that makes none never starts the linker.
- * Kernel calls all go through glibc's {@code syscall(2)}, one downcall shape: the JVM generates code
- * for every distinct shape it links (3–5 ms each, measured), which a short-lived tool such as chpst
- * pays at every start. Library functions (posix_spawn, the set*id family, NSS lookups) keep their own.
+ * <p>Linux/glibc (x86_64, aarch64). Every C function is called through one downcall shape, linked at
+ * the first native call (a tool that makes none never starts the linker): the JVM generates code for
+ * every distinct shape it links, which a short-lived tool such as chpst pays at every start. Kernel
+ * calls go through glibc's {@code syscall(2)}; glibc's own functions are kept only where they do more
+ * than the kernel (posix_spawn, the set*id family, NSS lookups).
  *
  * <p>open, write and close go through the JDK's own natives instead when the JVM allows it
  * ({@link JdkFileNatives}: sv's start-up).
@@ -350,20 +350,21 @@ public final class Posix {
             }
             MemorySegment fa = a.allocate(FILE_ACTIONS_SIZE, 8);
             MemorySegment attr = a.allocate(SPAWNATTR_SIZE, 8);
-            int rc = (int) Ffm.FA_INIT.handle().invokeExact(fa);
+            MemorySegment st = errnoSlot(a); // unused: these functions return their error
+            int rc = call(Ffm.FA_INIT, st, fa.address(), 0, 0, 0, 0, 0);
             if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_init", rc);
-            rc = (int) Ffm.ATTR_INIT.handle().invokeExact(attr);
+            rc = call(Ffm.ATTR_INIT, st, attr.address(), 0, 0, 0, 0, 0);
             if (rc != 0) throw new ErrnoException("posix_spawnattr_init", rc);
             try {
                 for (int i = 0; i < n; i++) {
-                    if (temps[i] >= 0) rc = (int) Ffm.FA_DUP2.handle().invokeExact(fa, temps[i], i);
-                    else rc = (int) Ffm.FA_CLOSE.handle().invokeExact(fa, i);
+                    if (temps[i] >= 0) rc = call(Ffm.FA_DUP2, st, fa.address(), temps[i], i, 0, 0, 0);
+                    else rc = call(Ffm.FA_CLOSE, st, fa.address(), i, 0, 0, 0, 0);
                     if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_adddup2", rc);
                 }
-                rc = (int) Ffm.FA_CLOSEFROM.handle().invokeExact(fa, n);
+                rc = call(Ffm.FA_CLOSEFROM, st, fa.address(), n, 0, 0, 0, 0);
                 if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_addclosefrom_np", rc);
                 if (s.cwd() != null) {
-                    rc = (int) Ffm.FA_CHDIR.handle().invokeExact(fa, a.allocateFrom(s.cwd()));
+                    rc = call(Ffm.FA_CHDIR, st, fa.address(), a.allocateFrom(s.cwd()).address(), 0, 0, 0, 0);
                     if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_addchdir_np", rc);
                 }
                 MemorySegment empty = a.allocate(SIGSET_SIZE, 8);
@@ -372,29 +373,28 @@ public final class Posix {
                 // Every signal 1..64, glibc's internal 32 and 33 included: sigfillset leaves those out,
                 // and posix_spawn then sets them to SIG_IGN in the child, which survives exec.
                 all.set(JAVA_LONG, 0, -1L);
-                rc |= (int) Ffm.ATTR_SETSIGMASK.handle().invokeExact(attr, empty);
-                rc |= (int) Ffm.ATTR_SETSIGDEFAULT.handle().invokeExact(attr, all);
+                rc |= call(Ffm.ATTR_SETSIGMASK, st, attr.address(), empty.address(), 0, 0, 0, 0);
+                rc |= call(Ffm.ATTR_SETSIGDEFAULT, st, attr.address(), all.address(), 0, 0, 0, 0);
                 short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
                 if (s.newSession()) flags |= POSIX_SPAWN_SETSID;
                 if (s.newProcessGroup() && !s.newSession()) {
                     flags |= POSIX_SPAWN_SETPGROUP;
-                    rc |= (int) Ffm.ATTR_SETPGROUP.handle().invokeExact(attr, 0);
+                    rc |= call(Ffm.ATTR_SETPGROUP, st, attr.address(), 0, 0, 0, 0, 0);
                 }
-                rc |= (int) Ffm.ATTR_SETFLAGS.handle().invokeExact(attr, flags);
+                rc |= call(Ffm.ATTR_SETFLAGS, st, attr.address(), flags, 0, 0, 0, 0);
                 if (rc != 0) throw new ErrnoException("posix_spawnattr", Errno.EINVAL);
 
                 MemorySegment argv = cStringArray(a, s.argv());
                 MemorySegment envp = s.env() == null ? environ() : cStringArray(a, s.env());
                 MemorySegment pid = a.allocate(JAVA_INT);
                 MemorySegment prog = a.allocateFrom(s.program());
-                rc = s.searchPath() && s.program().indexOf('/') < 0
-                        ? (int) Ffm.SPAWNP.handle().invokeExact(pid, prog, fa, attr, argv, envp)
-                        : (int) Ffm.SPAWN.handle().invokeExact(pid, prog, fa, attr, argv, envp);
+                rc = call(s.searchPath() && s.program().indexOf('/') < 0 ? Ffm.SPAWNP : Ffm.SPAWN, st,
+                        pid.address(), prog.address(), fa.address(), attr.address(), argv.address(), envp.address());
                 if (rc != 0) throw new ErrnoException("posix_spawn " + s.program(), rc);
                 return pid.get(JAVA_INT, 0);
             } finally {
-                int ignored = (int) Ffm.FA_DESTROY.handle().invokeExact(fa);
-                ignored = (int) Ffm.ATTR_DESTROY.handle().invokeExact(attr);
+                call(Ffm.FA_DESTROY, st, fa.address(), 0, 0, 0, 0, 0);
+                call(Ffm.ATTR_DESTROY, st, attr.address(), 0, 0, 0, 0, 0);
             }
         } catch (ErrnoException e) {
             throw e;
@@ -444,7 +444,7 @@ public final class Posix {
             MemorySegment st = errnoSlot(a);
             MemorySegment list = a.allocate(JAVA_INT, Math.max(1, gids.length));
             for (int i = 0; i < gids.length; i++) list.setAtIndex(JAVA_INT, i, gids[i]);
-            check((int) Ffm.SETGROUPS.handle().invokeExact(st, (long) gids.length, list), st, "setgroups");
+            check(call(Ffm.SETGROUPS, st, gids.length, list.address(), 0, 0, 0, 0), st, "setgroups");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
@@ -460,10 +460,10 @@ public final class Posix {
         setid(Ffm.SETUID, uid, "setuid");
     }
 
-    private static void setid(Call c, int id, String name) throws ErrnoException {
+    private static void setid(MemorySegment fn, int id, String name) throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = errnoSlot(a);
-            check((int) c.handle().invokeExact(st, id), st, name);
+            check(call(fn, st, id, 0, 0, 0, 0, 0), st, name);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
@@ -555,13 +555,14 @@ public final class Posix {
      * of the global arena: a handful of lookups per process), or {@code null} if there is none. The
      * re-entrant forms return their error, where getpwnam(3) leaves "none" and "failed" to errno.
      */
-    private static MemorySegment lookUp(Call c, String name, long size, String what) throws ErrnoException {
+    private static MemorySegment lookUp(MemorySegment fn, String name, long size, String what) throws ErrnoException {
         try {
             Arena a = Arena.ofAuto();
             MemorySegment entry = a.allocate(size, 8), result = a.allocate(ADDRESS), key = a.allocateFrom(name);
             for (long bufSize = 1024; ; bufSize *= 4) {
                 MemorySegment buf = a.allocate(bufSize);
-                int rc = (int) c.handle().invokeExact(key, entry, buf, bufSize, result);
+                int rc = call(fn, a.allocate(Ffm.CALL_STATE), key.address(), entry.address(), buf.address(), bufSize,
+                        result.address(), 0);
                 if (rc == Errno.ERANGE && bufSize < (1L << 26)) continue;
                 if (rc == 0 && !result.get(ADDRESS, 0).equals(MemorySegment.NULL)) return entry;
                 if (rc == 0 || rc == Errno.ENOENT || rc == Errno.ESRCH || rc == Errno.EBADF || rc == Errno.EPERM) return null;
@@ -690,14 +691,12 @@ public final class Posix {
     }
 
     /**
-     * Links posix_spawn's calls on a background thread now, for a process about to start many
-     * children (runsvdir --hosted): they link while it reads its directory, instead of holding up
-     * its first spawn (six call shapes, ~45 ms at a JVM's start).
+     * Sets up the linker and links the one downcall on a background thread now, for a process about to
+     * start many children (runsvdir --hosted): that happens while it reads its directory, instead of
+     * holding up its first spawn (~25 ms at a JVM's start).
      */
-    public static void linkSpawnAhead() {
-        Thread.ofPlatform().daemon().name("jrunit-link-ahead").start(() -> {
-            for (Call c : Ffm.SPAWN_CALLS) c.handle();
-        });
+    public static void linkAhead() {
+        Thread.ofPlatform().daemon().name("jrunit-link-ahead").start(() -> Ffm.CALL.type());
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -709,42 +708,39 @@ public final class Posix {
         static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
         /** Read as a plain int at its offset: a VarHandle on the layout path costs a few ms to spin at start-up. */
         static final long ERRNO_OFFSET = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
-        static final Linker.Option[] CAPTURE_ERRNO = {Linker.Option.captureCallState("errno")};
 
         /**
-         * syscall(2) with six arguments: every kernel call. Declared variadic in C, linked here as a plain
-         * seven-argument function (firstVariadicArg costs ~6 ms more to link): glibc's syscall is an
-         * assembly stub that only moves registers (and, on x86_64, the seventh argument from the stack)
-         * into the kernel's order; it reads no va_list and not x86_64's %al vector count, and aarch64's
-         * Linux ABI passes variadic integer arguments exactly as fixed ones.
+         * The one downcall: (function address, errno state, seven integer arguments) -> long, linked once
+         * for every C function jrunit calls. Every argument of those functions is an integer or a pointer,
+         * which the x86_64 and aarch64 C conventions pass in integer registers (x86_64's seventh on the
+         * stack, which the caller removes), so a function reads the registers it declares and ignores the
+         * rest; an int result is the low half of the long. syscall(2) is declared variadic, but glibc's is
+         * an assembly stub that only moves registers into the kernel's order (it reads no va_list, nor
+         * x86_64's %al), and aarch64's Linux ABI passes variadic integers as fixed ones. One shape because
+         * the JVM generates code for every distinct shape it links (5–10 ms each at a JVM's start, measured:
+         * runsvdir --hosted linked seven before its first spawn), and a short-lived tool pays that each time.
          */
-        static final Call SYSCALL = errnoCall("syscall", FunctionDescriptor.of(JAVA_LONG,
-                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
-        static final Call SETGROUPS = errnoCall("setgroups", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
-        static final Call SETGID = errnoCall("setgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        static final Call SETUID = errnoCall("setuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        static final FunctionDescriptor LOOKUP_R = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
-        static final Call GETPWNAM_R = new Call("getpwnam_r", LOOKUP_R);
-        static final Call GETGRNAM_R = new Call("getgrnam_r", LOOKUP_R);
-        static final Call FA_INIT = new Call("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final Call FA_DESTROY = new Call("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final Call FA_DUP2 = new Call("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-        static final Call FA_CLOSE = new Call("posix_spawn_file_actions_addclose", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        static final Call FA_CLOSEFROM = new Call("posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        static final Call FA_CHDIR = new Call("posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        static final Call ATTR_INIT = new Call("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final Call ATTR_DESTROY = new Call("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final Call ATTR_SETFLAGS = new Call("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
-        static final Call ATTR_SETSIGMASK = new Call("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        static final Call ATTR_SETSIGDEFAULT = new Call("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        static final Call ATTR_SETPGROUP = new Call("posix_spawnattr_setpgroup", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        static final Call SPAWN = new Call("posix_spawn",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-        static final Call SPAWNP = new Call("posix_spawnp",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-        /** What {@link #spawn} calls, in its order. */
-        static final List<Call> SPAWN_CALLS = List.of(SYSCALL, FA_INIT, ATTR_INIT, FA_DUP2, FA_CLOSE, FA_CLOSEFROM, FA_CHDIR,
-                ATTR_SETSIGMASK, ATTR_SETSIGDEFAULT, ATTR_SETPGROUP, ATTR_SETFLAGS, SPAWN, SPAWNP, FA_DESTROY, ATTR_DESTROY);
+        static final MethodHandle CALL = LINKER.downcallHandle(FunctionDescriptor.of(JAVA_LONG,
+                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.captureCallState("errno"));
+
+        static final MemorySegment SYSCALL = function("syscall");
+        // Library functions kept over raw system calls: the set*id family (glibc applies it to every JVM
+        // thread), NSS lookups, posix_spawn.
+        static final MemorySegment SETGROUPS = function("setgroups"), SETGID = function("setgid"), SETUID = function("setuid"),
+                GETPWNAM_R = function("getpwnam_r"), GETGRNAM_R = function("getgrnam_r"),
+                FA_INIT = function("posix_spawn_file_actions_init"), FA_DESTROY = function("posix_spawn_file_actions_destroy"),
+                FA_DUP2 = function("posix_spawn_file_actions_adddup2"), FA_CLOSE = function("posix_spawn_file_actions_addclose"),
+                FA_CLOSEFROM = function("posix_spawn_file_actions_addclosefrom_np"),
+                FA_CHDIR = function("posix_spawn_file_actions_addchdir_np"),
+                ATTR_INIT = function("posix_spawnattr_init"), ATTR_DESTROY = function("posix_spawnattr_destroy"),
+                ATTR_SETFLAGS = function("posix_spawnattr_setflags"), ATTR_SETSIGMASK = function("posix_spawnattr_setsigmask"),
+                ATTR_SETSIGDEFAULT = function("posix_spawnattr_setsigdefault"), ATTR_SETPGROUP = function("posix_spawnattr_setpgroup"),
+                SPAWN = function("posix_spawn"), SPAWNP = function("posix_spawnp");
+
+        private static MemorySegment function(String name) {
+            return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        }
     }
 
     // glibc sizes (x86_64 and aarch64 agree on these)
@@ -769,46 +765,20 @@ public final class Posix {
         return ARM ? arm : x86;
     }
 
-    /** A libc function bound on first use. */
-    private static final class Call {
-        private final String name;
-        private final FunctionDescriptor desc;
-        private final boolean captureErrno;
-        private volatile MethodHandle handle;
-
-        Call(String name, FunctionDescriptor desc) {
-            this(name, desc, false);
-        }
-
-        private Call(String name, FunctionDescriptor desc, boolean captureErrno) {
-            this.name = name;
-            this.desc = desc;
-            this.captureErrno = captureErrno;
-        }
-
-        MethodHandle handle() {
-            MethodHandle h = handle;
-            return h != null ? h : link();
-        }
-
-        /** Once: threads that need the call at the same time (runsvdir's openers) wait for one linking. */
-        private synchronized MethodHandle link() {
-            MethodHandle h = handle;
-            if (h == null) {
-                MemorySegment addr = Ffm.LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-                handle = h = Ffm.LINKER.downcallHandle(addr, desc, captureErrno ? Ffm.CAPTURE_ERRNO : new Linker.Option[0]);
-            }
-            return h;
-        }
+    /** A C function through the one downcall; unused trailing arguments are 0. */
+    private static long call(MemorySegment fn, MemorySegment st, long a, long b, long c, long d, long e, long f, long g)
+            throws Throwable {
+        return (long) Ffm.CALL.invokeExact(fn, st, a, b, c, d, e, f, g);
     }
 
-    private static Call errnoCall(String name, FunctionDescriptor desc) {
-        return new Call(name, desc, true);
+    /** A library function that returns its error (posix_spawn's family, the getXXnam_r lookups). */
+    private static int call(MemorySegment fn, MemorySegment st, long a, long b, long c, long d, long e, long f) throws Throwable {
+        return (int) call(fn, st, a, b, c, d, e, f, 0);
     }
 
     /** One system call; addresses are passed as {@link MemorySegment#address()} of memory the caller keeps alive. */
     private static long sys(MemorySegment st, long nr, long a, long b, long c, long d, long e, long f) throws Throwable {
-        return (long) Ffm.SYSCALL.handle().invokeExact(st, nr, a, b, c, d, e, f);
+        return call(Ffm.SYSCALL, st, nr, a, b, c, d, e, f);
     }
 
     private static long sys(MemorySegment st, long nr, long a, long b, long c) throws Throwable {

@@ -104,7 +104,7 @@ final class HostedMode implements EventLoop.Listener {
     private int exitCode = 0;
 
     HostedMode(Invocation inv, Messages messages) {
-        Posix.linkSpawnAhead(); // while the directory is read and the supervisors set up
+        Posix.linkAhead(); // while the directory is read and the supervisors set up
         this.inv = inv;
         this.messages = messages;
         this.dir = Path.of(inv.dir());
