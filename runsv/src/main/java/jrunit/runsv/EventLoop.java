@@ -2,6 +2,7 @@ package jrunit.runsv;
 
 import jrunit.common.ErrnoException;
 import jrunit.common.Posix;
+import jrunit.common.WakePipe;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ public final class EventLoop {
     }
 
     private final Listener listener;
-    private final int selfRead, selfWrite;
+    private final WakePipe wakeUp;
     private final List<Supervisor> supervisors = new ArrayList<>();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private volatile boolean stopped;
@@ -41,9 +42,7 @@ public final class EventLoop {
     /** @throws ErrnoException if the self-pipe cannot be created */
     public EventLoop(Listener listener) throws ErrnoException {
         this.listener = listener;
-        int[] p = Posix.pipe(Posix.O_CLOEXEC | Posix.O_NONBLOCK);
-        selfRead = p[0];
-        selfWrite = p[1];
+        wakeUp = new WakePipe();
     }
 
     /**
@@ -64,28 +63,19 @@ public final class EventLoop {
     /** Runs {@code task} on the loop's thread soon. Any thread (the way to deliver signals). */
     public void execute(Runnable task) {
         tasks.add(task);
-        wakeUp();
+        wakeUp.wake();
     }
 
     /** Makes {@link #run()} return after the current iteration. Any thread. Hosted supervisors are left as they are. */
     public void stop() {
         stopped = true;
-        wakeUp();
-    }
-
-    private void wakeUp() {
-        try {
-            Posix.write(selfWrite, new byte[] {0}, 0, 1);
-        } catch (ErrnoException e) {
-            // EAGAIN: the pipe is full, so the loop wakes anyway
-        }
+        wakeUp.wake();
     }
 
     /** Runs the loop on this thread until {@link #stop()}. */
     public void run() {
         Supervisor.IntList fds = new Supervisor.IntList();
         List<Supervisor> owners = new ArrayList<>();
-        byte[] drain = new byte[64];
         while (!stopped) {
             Runnable task;
             while ((task = tasks.poll()) != null) task.run();
@@ -94,7 +84,7 @@ public final class EventLoop {
 
             fds.clear();
             owners.clear();
-            fds.add(selfRead);
+            fds.add(wakeUp.readFd());
             owners.add(null);
             long now = System.nanoTime();
             long earliest = Long.MAX_VALUE;
@@ -126,15 +116,7 @@ public final class EventLoop {
             } catch (ErrnoException e) {
                 throw new IllegalStateException("poll failed: " + e.text(), e);
             }
-            if (revents[0] != 0) {
-                try {
-                    while (Posix.read(selfRead, drain, 0, drain.length) > 0) {
-                        // drain
-                    }
-                } catch (ErrnoException e) {
-                    // EAGAIN: drained
-                }
-            }
+            if (revents[0] != 0) wakeUp.drain();
             now = System.nanoTime();
             List<Supervisor> ready = new ArrayList<>();
             for (int i = 1; i < n; i++) {

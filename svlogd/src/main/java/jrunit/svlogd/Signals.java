@@ -1,7 +1,7 @@
 package jrunit.svlogd;
 
 import jrunit.common.ErrnoException;
-import jrunit.common.Posix;
+import jrunit.common.WakePipe;
 import sun.misc.Signal;
 
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,16 +15,14 @@ final class Signals {
     private final AtomicBoolean term = new AtomicBoolean();
     private final AtomicBoolean hup = new AtomicBoolean();
     private final AtomicBoolean alarm = new AtomicBoolean();
-    private final int readFd;
-    private final int writeFd;
+    private final WakePipe pipe;
 
-    private Signals(int[] pipe) {
-        this.readFd = pipe[0];
-        this.writeFd = pipe[1];
+    private Signals(WakePipe pipe) {
+        this.pipe = pipe;
     }
 
     static Signals install(Diagnostics diag) throws ErrnoException {
-        Signals s = new Signals(Posix.pipe(Posix.O_CLOEXEC | Posix.O_NONBLOCK));
+        Signals s = new Signals(new WakePipe());
         Signal.handle(new Signal("TERM"), sig -> s.raise(s.term));
         Signal.handle(new Signal("HUP"), sig -> s.raise(s.hup));
         Signal.handle(new Signal("ALRM"), sig -> s.raise(s.alarm));
@@ -33,11 +31,7 @@ final class Signals {
 
     private void raise(AtomicBoolean flag) {
         flag.set(true);
-        try {
-            Posix.write(writeFd, new byte[] {1}, 0, 1);
-        } catch (ErrnoException e) {
-            // the pipe is full: the loop is woken already
-        }
+        pipe.wake();
     }
 
     /** TERM stays set once received. */
@@ -56,17 +50,10 @@ final class Signals {
     }
 
     int wakeFd() {
-        return readFd;
+        return pipe.readFd();
     }
 
     void drain() {
-        byte[] b = new byte[64];
-        try {
-            while (Posix.read(readFd, b, 0, b.length) > 0) {
-                // empty it
-            }
-        } catch (ErrnoException e) {
-            // EAGAIN: empty
-        }
+        pipe.drain();
     }
 }
