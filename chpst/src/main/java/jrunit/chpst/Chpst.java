@@ -73,16 +73,29 @@ public final class Chpst {
 
     private static Changes chpst(List<String> args, String progname, String invokedAs) throws Usage {
         Usage usage = Usage.of(progname, CHPST_SYNOPSIS);
+        return changes(CHPST_OPTIONS, args, usage, invokedAs, (c, o) -> chpstOption(c, o, usage));
+    }
+
+    /** What one option changes; a bad argument is a usage error. */
+    private interface OptionEffect {
+        void apply(Changes c, RunitOptions.Occurrence o) throws Usage;
+    }
+
+    /**
+     * chpst's and softlimit's command lines: every option applied in order, then the program (at least
+     * one word). runit acts on the options before a bad one first: -V or a bad -n exits before getopt complains.
+     */
+    private static Changes changes(RunitOptions options, List<String> args, Usage usage, String invokedAs,
+                                   OptionEffect effect) throws Usage {
         Changes c = new Changes();
         RunitOptions.Parsed p;
         try {
-            p = CHPST_OPTIONS.parse(args.toArray(String[]::new));
+            p = options.parse(args.toArray(String[]::new));
         } catch (RunitOptions.UsageException e) {
-            // runit acts on the options before the bad one first: -V or a bad -n exits before getopt complains
-            for (RunitOptions.Occurrence o : e.before()) chpstOption(c, o, usage);
+            for (RunitOptions.Occurrence o : e.before()) effect.apply(c, o);
             throw usage.after(invokedAs + ": " + e.getMessage());
         }
-        for (RunitOptions.Occurrence o : p.occurrences()) chpstOption(c, o, usage);
+        for (RunitOptions.Occurrence o : p.occurrences()) effect.apply(c, o);
         if (p.operands().isEmpty()) throw usage;
         c.program = p.operands();
         return c;
@@ -168,20 +181,9 @@ public final class Chpst {
 
     /** softlimit: its own letters; "=" means the hard limit; a bad number gets chpst's usage text, as in runit. */
     private static Changes softlimit(List<String> args, String progname, String invokedAs) throws Usage {
-        Usage usage = Usage.of(progname, SOFTLIMIT_SYNOPSIS);
         Usage badNumber = Usage.of(progname, CHPST_SYNOPSIS);
-        Changes c = new Changes();
-        RunitOptions.Parsed p;
-        try {
-            p = SOFTLIMIT_OPTIONS.parse(args.toArray(String[]::new));
-        } catch (RunitOptions.UsageException e) {
-            for (RunitOptions.Occurrence o : e.before()) softlimitOption(c, o, badNumber);
-            throw usage.after(invokedAs + ": " + e.getMessage());
-        }
-        for (RunitOptions.Occurrence o : p.occurrences()) softlimitOption(c, o, badNumber);
-        if (p.operands().isEmpty()) throw usage;
-        c.program = p.operands();
-        return c;
+        return changes(SOFTLIMIT_OPTIONS, args, Usage.of(progname, SOFTLIMIT_SYNOPSIS), invokedAs,
+                (c, o) -> softlimitOption(c, o, badNumber));
     }
 
     private static void softlimitOption(Changes c, RunitOptions.Occurrence o, Usage badNumber) throws Usage {
