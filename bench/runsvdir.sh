@@ -18,6 +18,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
+# MODES="runit hosted" leaves out runit's layout under jrunit (100 JVMs, the slow one), for a quicker
+# runit-vs-hosted comparison; its columns then read "-".
+MODES=${MODES:-runit jrunit hosted}
 BIN=${JRUNIT_BIN:-$PWD/packaging/target/jrunit/bin}
 [ -x "$BIN/runsvdir" ] && [ -x "$BIN/runsv" ] || { echo "no jrunit launchers in $BIN: build packaging first (see top of $0)" >&2; exit 1; }
 [ -x /usr/bin/runsvdir ] || { echo "Debian's runit is needed (apt-get install runit)" >&2; exit 1; }
@@ -121,21 +124,24 @@ footprint() {
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.1fx", a / b }'; }
+ratio() { [ "$1" = - ] || [ "$2" = - ] && { echo -; return; }; awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.1fx", a / b }'; }
+per20() { [ "$1" = - ] && echo - || echo $(( $1 / 20 )); }
 
 echo "runsvdir bench: $RUNS runs, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A BOOT TIMES
+for n in 20 100; do for mode in runit jrunit hosted; do BOOT[$mode-$n]=-; done; done
 for n in 20 100; do
     for r in $(seq 1 "$RUNS"); do
-        for mode in runit jrunit hosted; do TIMES[$mode-$n]+="$(boot "$mode" "$n" "$r")"$'\n'; done
+        for mode in $MODES; do TIMES[$mode-$n]+="$(boot "$mode" "$n" "$r")"$'\n'; done
     done
-    for mode in runit jrunit hosted; do BOOT[$mode-$n]=$(printf '%s' "${TIMES[$mode-$n]}" | median); done
+    for mode in $MODES; do BOOT[$mode-$n]=$(printf '%s' "${TIMES[$mode-$n]}" | median); done
 done
 declare -A PSS CPU PROCS FOOT
 for r in $(seq 1 "$RUNS"); do
-    for mode in runit jrunit hosted; do FOOT[$mode]+="$(footprint "$mode" 20 "$r")"$'\n'; done
+    for mode in $MODES; do FOOT[$mode]+="$(footprint "$mode" 20 "$r")"$'\n'; done
 done
 for mode in runit jrunit hosted; do
+    [ -n "${FOOT[$mode]:-}" ] || { PSS[$mode]=- CPU[$mode]=- PROCS[$mode]=-; continue; }
     res=$(printf '%s' "${FOOT[$mode]}" | sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}')
     read -r PSS[$mode] CPU[$mode] PROCS[$mode] <<< "$res"
 done
@@ -153,7 +159,7 @@ printf '%-28s %10s ms %10s ms %10s ms   (jrunit %s, hosted %s of runit)\n' "CPU 
     "${CPU[runit]}" "${CPU[jrunit]}" "${CPU[hosted]}" "$(ratio "${CPU[jrunit]}" "${CPU[runit]}")" "$(ratio "${CPU[hosted]}" "${CPU[runit]}")"
 printf '%-28s %13s %13s %13s\n' "supervision processes" "${PROCS[runit]}" "${PROCS[jrunit]}" "${PROCS[hosted]}"
 echo
-echo "per supervised service (PSS / 20): runit $(( PSS[runit] / 20 )) kB, jrunit $(( PSS[jrunit] / 20 )) kB," \
+echo "per supervised service (PSS / 20): runit $(( PSS[runit] / 20 )) kB, jrunit $(per20 "${PSS[jrunit]}") kB," \
      "hosted $(( PSS[hosted] / 20 )) kB of which $(( (PSS[hosted] - empty) / 20 )) kB added per supervisor" \
      "(hosted JVM with no services: $empty kB)"
 echo "targets (hosted): boot of 100 within 2x runit: $(ratio "${BOOT[hosted-100]}" "${BOOT[runit-100]}");" \
