@@ -351,20 +351,20 @@ public final class Posix {
             MemorySegment fa = a.allocate(FILE_ACTIONS_SIZE, 8);
             MemorySegment attr = a.allocate(SPAWNATTR_SIZE, 8);
             MemorySegment st = errnoSlot(a); // unused: these functions return their error
-            int rc = call(Ffm.FA_INIT, st, fa.address(), 0, 0, 0, 0, 0);
+            int rc = callInt(Ffm.FA_INIT, st, fa.address(), 0, 0, 0, 0, 0);
             if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_init", rc);
-            rc = call(Ffm.ATTR_INIT, st, attr.address(), 0, 0, 0, 0, 0);
+            rc = callInt(Ffm.ATTR_INIT, st, attr.address(), 0, 0, 0, 0, 0);
             if (rc != 0) throw new ErrnoException("posix_spawnattr_init", rc);
             try {
                 for (int i = 0; i < n; i++) {
-                    if (temps[i] >= 0) rc = call(Ffm.FA_DUP2, st, fa.address(), temps[i], i, 0, 0, 0);
-                    else rc = call(Ffm.FA_CLOSE, st, fa.address(), i, 0, 0, 0, 0);
+                    if (temps[i] >= 0) rc = callInt(Ffm.FA_DUP2, st, fa.address(), temps[i], i, 0, 0, 0);
+                    else rc = callInt(Ffm.FA_CLOSE, st, fa.address(), i, 0, 0, 0, 0);
                     if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_adddup2", rc);
                 }
-                rc = call(Ffm.FA_CLOSEFROM, st, fa.address(), n, 0, 0, 0, 0);
+                rc = callInt(Ffm.FA_CLOSEFROM, st, fa.address(), n, 0, 0, 0, 0);
                 if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_addclosefrom_np", rc);
                 if (s.cwd() != null) {
-                    rc = call(Ffm.FA_CHDIR, st, fa.address(), a.allocateFrom(s.cwd()).address(), 0, 0, 0, 0);
+                    rc = callInt(Ffm.FA_CHDIR, st, fa.address(), a.allocateFrom(s.cwd()).address(), 0, 0, 0, 0);
                     if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_addchdir_np", rc);
                 }
                 MemorySegment empty = a.allocate(SIGSET_SIZE, 8);
@@ -373,28 +373,28 @@ public final class Posix {
                 // Every signal 1..64, glibc's internal 32 and 33 included: sigfillset leaves those out,
                 // and posix_spawn then sets them to SIG_IGN in the child, which survives exec.
                 all.set(JAVA_LONG, 0, -1L);
-                rc |= call(Ffm.ATTR_SETSIGMASK, st, attr.address(), empty.address(), 0, 0, 0, 0);
-                rc |= call(Ffm.ATTR_SETSIGDEFAULT, st, attr.address(), all.address(), 0, 0, 0, 0);
+                rc |= callInt(Ffm.ATTR_SETSIGMASK, st, attr.address(), empty.address(), 0, 0, 0, 0);
+                rc |= callInt(Ffm.ATTR_SETSIGDEFAULT, st, attr.address(), all.address(), 0, 0, 0, 0);
                 short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
                 if (s.newSession()) flags |= POSIX_SPAWN_SETSID;
                 if (s.newProcessGroup() && !s.newSession()) {
                     flags |= POSIX_SPAWN_SETPGROUP;
-                    rc |= call(Ffm.ATTR_SETPGROUP, st, attr.address(), 0, 0, 0, 0, 0);
+                    rc |= callInt(Ffm.ATTR_SETPGROUP, st, attr.address(), 0, 0, 0, 0, 0);
                 }
-                rc |= call(Ffm.ATTR_SETFLAGS, st, attr.address(), flags, 0, 0, 0, 0);
+                rc |= callInt(Ffm.ATTR_SETFLAGS, st, attr.address(), flags, 0, 0, 0, 0);
                 if (rc != 0) throw new ErrnoException("posix_spawnattr", Errno.EINVAL);
 
                 MemorySegment argv = cStringArray(a, s.argv());
                 MemorySegment envp = s.env() == null ? environ() : cStringArray(a, s.env());
                 MemorySegment pid = a.allocate(JAVA_INT);
                 MemorySegment prog = a.allocateFrom(s.program());
-                rc = call(s.searchPath() && s.program().indexOf('/') < 0 ? Ffm.SPAWNP : Ffm.SPAWN, st,
+                rc = callInt(s.searchPath() && s.program().indexOf('/') < 0 ? Ffm.SPAWNP : Ffm.SPAWN, st,
                         pid.address(), prog.address(), fa.address(), attr.address(), argv.address(), envp.address());
                 if (rc != 0) throw new ErrnoException("posix_spawn " + s.program(), rc);
                 return pid.get(JAVA_INT, 0);
             } finally {
-                call(Ffm.FA_DESTROY, st, fa.address(), 0, 0, 0, 0, 0);
-                call(Ffm.ATTR_DESTROY, st, attr.address(), 0, 0, 0, 0, 0);
+                callInt(Ffm.FA_DESTROY, st, fa.address(), 0, 0, 0, 0, 0);
+                callInt(Ffm.ATTR_DESTROY, st, attr.address(), 0, 0, 0, 0, 0);
             }
         } catch (ErrnoException e) {
             throw e;
@@ -444,7 +444,7 @@ public final class Posix {
             MemorySegment st = errnoSlot(a);
             MemorySegment list = a.allocate(JAVA_INT, Math.max(1, gids.length));
             for (int i = 0; i < gids.length; i++) list.setAtIndex(JAVA_INT, i, gids[i]);
-            check(call(Ffm.SETGROUPS, st, gids.length, list.address(), 0, 0, 0, 0), st, "setgroups");
+            check(callInt(Ffm.SETGROUPS, st, gids.length, list.address(), 0, 0, 0, 0), st, "setgroups");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
@@ -463,7 +463,7 @@ public final class Posix {
     private static void setid(MemorySegment fn, int id, String name) throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = errnoSlot(a);
-            check(call(fn, st, id, 0, 0, 0, 0, 0), st, name);
+            check(callInt(fn, st, id, 0, 0, 0, 0, 0), st, name);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
@@ -561,7 +561,7 @@ public final class Posix {
             MemorySegment entry = a.allocate(size, 8), result = a.allocate(ADDRESS), key = a.allocateFrom(name);
             for (long bufSize = 1024; ; bufSize *= 4) {
                 MemorySegment buf = a.allocate(bufSize);
-                int rc = call(fn, a.allocate(Ffm.CALL_STATE), key.address(), entry.address(), buf.address(), bufSize,
+                int rc = callInt(fn, a.allocate(Ffm.CALL_STATE), key.address(), entry.address(), buf.address(), bufSize,
                         result.address(), 0);
                 if (rc == Errno.ERANGE && bufSize < (1L << 26)) continue;
                 if (rc == 0 && !result.get(ADDRESS, 0).equals(MemorySegment.NULL)) return entry;
@@ -696,6 +696,7 @@ public final class Posix {
      * holding up its first spawn (~25 ms at a JVM's start).
      */
     public static void linkAhead() {
+        // initialising Ffm sets up the linker and links the downcall
         Thread.ofPlatform().daemon().name("jrunit-link-ahead").start(() -> Ffm.CALL.type());
     }
 
@@ -771,8 +772,9 @@ public final class Posix {
         return (long) Ffm.CALL.invokeExact(fn, st, a, b, c, d, e, f, g);
     }
 
-    /** A library function that returns its error (posix_spawn's family, the getXXnam_r lookups). */
-    private static int call(MemorySegment fn, MemorySegment st, long a, long b, long c, long d, long e, long f) throws Throwable {
+    /** A library function that returns an int (its error, or -1 with errno in {@code st}); six arguments at most. */
+    private static int callInt(MemorySegment fn, MemorySegment st, long a, long b, long c, long d, long e, long f)
+            throws Throwable {
         return (int) call(fn, st, a, b, c, d, e, f, 0);
     }
 
