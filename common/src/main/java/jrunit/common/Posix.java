@@ -452,6 +452,35 @@ public final class Posix {
         }
     }
 
+    /**
+     * The calling thread's credentials only: the kernel's setgroups, setresgid and setresuid (in that
+     * order), not glibc's, which apply them to every thread of the process. For a thread of its own
+     * that must act as another user (an in-process logger that a script ran as {@code chpst -u}): its
+     * file operations, and the children it spawns (clone copies the caller's credentials), get exactly
+     * that user's rights, while the rest of the process keeps its own. All three ids are set (real,
+     * effective, saved), so the thread cannot take root back. Needs CAP_SETUID/CAP_SETGID.
+     */
+    public static void dropThreadCredentials(int uid, int[] gids) throws ErrnoException {
+        if (gids.length == 0) throw new IllegalArgumentException("no group");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            MemorySegment list = a.allocate(JAVA_INT, gids.length);
+            for (int i = 0; i < gids.length; i++) list.setAtIndex(JAVA_INT, i, gids[i]);
+            check(sys(st, SYS_SETGROUPS, gids.length, list.address(), 0), st, "setgroups");
+            check(sys(st, SYS_SETRESGID, gids[0], gids[0], gids[0]), st, "setgid");
+            check(sys(st, SYS_SETRESUID, uid, uid, uid), st, "setuid");
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** The calling thread's id (as in /proc/PID/task/TID). */
+    public static int gettid() {
+        return (int) kernelInfallible(SYS_GETTID, 0);
+    }
+
     public static void setgid(int gid) throws ErrnoException {
         setid(Ffm.SETGID, gid, "setgid");
     }
@@ -760,7 +789,8 @@ public final class Posix {
             SYS_SETSID = nr(112, 157), SYS_GETPRIORITY = nr(140, 141), SYS_SETPRIORITY = nr(141, 140),
             SYS_PRCTL = nr(157, 167), SYS_CHROOT = nr(161, 51), SYS_GETDENTS64 = nr(217, 61), SYS_OPENAT = nr(257, 56),
             SYS_MKNODAT = nr(259, 33), SYS_PPOLL = nr(271, 73), SYS_PIPE2 = nr(293, 59), SYS_PRLIMIT64 = nr(302, 261),
-            SYS_PIDFD_OPEN = 434, SYS_CLOSE_RANGE = 436;
+            SYS_SETGROUPS = nr(116, 159), SYS_SETRESUID = nr(117, 147), SYS_SETRESGID = nr(119, 149),
+            SYS_GETTID = nr(186, 178), SYS_PIDFD_OPEN = 434, SYS_CLOSE_RANGE = 436;
 
     private static long nr(long x86, long arm) {
         return ARM ? arm : x86;
