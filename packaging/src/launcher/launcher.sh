@@ -36,7 +36,9 @@ case @TOOL@ in runsvdir)
     for _jrunit_arg do [ "$_jrunit_arg" = --hosted ] && _jrunit_aot=runsvdir-hosted; done
 esac
 # The command line after the JVM flags, built with `set --`: no path is ever word-split or globbed.
-set -- --enable-native-access=ALL-UNNAMED -Djrunit.argv0="$0" -cp "@CLASSPATH@" @MAIN@ "$@"
+# jrunit.bin: where this tree's tools are, so a supervisor knows a log/run that execs our svlogd (it then
+# runs that logger inside its own JVM) from one that execs another program of that name.
+set -- --enable-native-access=ALL-UNNAMED -Djrunit.argv0="$0" -Djrunit.bin="${_jrunit_self%/*}" -cp "@CLASSPATH@" @MAIN@ "$@"
 case @TOOL@ in chpst)
     # chpst hands its caller's ignored signals on to the program; the JVM hides those it catches itself
     # (the chpst module's addition, kept as it wrote it but for the _jrunit_ names)
