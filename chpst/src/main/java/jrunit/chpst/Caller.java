@@ -1,5 +1,7 @@
 package jrunit.chpst;
 
+import jrunit.common.ByteStrings;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

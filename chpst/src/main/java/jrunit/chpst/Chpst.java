@@ -1,5 +1,7 @@
 package jrunit.chpst;
 
+import jrunit.common.Account;
+import jrunit.common.ByteStrings;
 import jrunit.common.Errno;
 import jrunit.common.Posix;
 import jrunit.common.ProgramName;

@@ -1,5 +1,6 @@
 package jrunit.chpst;
 
+import jrunit.common.ByteStrings;
 import jrunit.common.ErrnoException;
 import jrunit.common.Posix;
 

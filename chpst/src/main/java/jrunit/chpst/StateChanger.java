@@ -1,5 +1,7 @@
 package jrunit.chpst;
 
+import jrunit.common.Account;
+import jrunit.common.ByteStrings;
 import jrunit.common.Errno;
 import jrunit.common.ErrnoException;
 import jrunit.common.Posix;
@@ -53,11 +55,11 @@ final class StateChanger {
         }
         if (c.nice != 0) nice((int) c.nice);
         if (c.envUser != null) {
-            Account a = c.envUserSpec ? Account.ofSpec(c.envUser) : Account.ofUser(c.envUser);
+            Account a = account(c.envUser, c.envUserSpec);
             env.set("GID", Integer.toUnsignedString(a.gid()));
             env.set("UID", Integer.toUnsignedString(a.uid()));
         }
-        if (c.setUser != null) becomeUser(c.setUserSpec ? Account.ofSpec(c.setUser) : Account.ofUser(c.setUser));
+        if (c.setUser != null) becomeUser(account(c.setUser, c.setUserSpec));
         int lockFd = c.lock == null ? -1 : lock();
         if (c.closeStdin) closeStdio(0, "unable to close stdin");
         if (c.closeStdout) closeStdio(1, "unable to close stdout");
@@ -73,13 +75,22 @@ final class StateChanger {
      * everything the remaining steps need while it is still there.
      */
     private static void preloadClasses() {
-        for (Class<?> k : List.of(ProgramExec.class, Account.class, Fatal.class, QuietExit.class, ByteStrings.class,
+        for (Class<?> k : List.of(ProgramExec.class, Account.class, Account.Failure.class, Fatal.class, QuietExit.class, ByteStrings.class,
                 Posix.Passwd.class, Posix.Group.class, ErrnoException.class, Errno.class)) {
             try {
                 Class.forName(k.getName(), true, k.getClassLoader());
             } catch (ClassNotFoundException e) {
                 throw new IllegalStateException(e);
             }
+        }
+    }
+
+    /** The account in chpst's notation ({@code spec}) or setuidgid's; an unknown one is fatal. */
+    private static Account account(String name, boolean spec) throws Fatal {
+        try {
+            return spec ? Account.ofSpec(name) : Account.ofUser(name);
+        } catch (Account.Failure f) {
+            throw new Fatal(f.text(), f.errno());
         }
     }
 

@@ -1,7 +1,4 @@
-package jrunit.chpst;
-
-import jrunit.common.ErrnoException;
-import jrunit.common.Posix;
+package jrunit.common;
 
 import java.util.Arrays;
 
@@ -13,34 +10,65 @@ import java.util.Arrays;
  *     primary gid if none are named; at most 60 groups, the rest ignored;
  * <li>{@code :uid:gid[:gid]...}: numbers, no lookups; at least one gid, at most 60.
  * </ul>
- * Lookups go through getpwnam/getgrnam (NSS), inside the new root if chpst changed it. No
- * initgroups: the user's other groups in /etc/group are not added.
+ * Names are byte strings ({@link ByteStrings}). Lookups go through getpwnam/getgrnam (NSS), inside
+ * the new root if chpst changed it. No initgroups: the user's other groups in /etc/group are not
+ * added. chpst resolves its options with it, and runsv the {@code chpst -u} of a log service it runs
+ * in-process, so both fail with the same words.
  */
-record Account(int uid, int[] gids) {
+public record Account(int uid, int[] gids) {
     private static final int MAX_GROUPS = 60;
 
+    /**
+     * An account that cannot be resolved, with chpst's text ({@code unknown user/group: X}…), printed
+     * by chpst as {@code chpst: fatal: <text>[: <errno text>]}, exit 111. {@link #getMessage()} is the
+     * whole text after {@code "chpst: fatal: "}.
+     */
+    public static final class Failure extends Exception {
+        /** {@link #errno()} of a failure without a system error. */
+        public static final int NO_ERRNO = -1;
+
+        private final String text;
+        private final int errno;
+
+        private Failure(String text, int errno) {
+            super(errno == NO_ERRNO ? text : text + ": " + Errno.text(errno), null, false, false);
+            this.text = text;
+            this.errno = errno;
+        }
+
+        /** The text without the system error, e.g. {@code unknown user/group: web}. */
+        public String text() {
+            return text;
+        }
+
+        /** The lookup's errno, or {@link #NO_ERRNO}. */
+        public int errno() {
+            return errno;
+        }
+    }
+
     /** {@code setuidgid}/{@code envuidgid} notation. */
-    static Account ofUser(String user) throws Fatal {
+    public static Account ofUser(String user) throws Failure {
         Posix.Passwd pw;
         try {
             pw = Posix.getpwnam(ByteStrings.forPosix(user));
         } catch (ErrnoException e) {
-            throw new Fatal("unable to get password file entry", e);
+            throw new Failure("unable to get password file entry", e.errno());
         }
-        if (pw == null) throw Fatal.plain("unknown account: " + user);
+        if (pw == null) throw new Failure("unknown account: " + user, Failure.NO_ERRNO);
         return new Account(pw.uid(), new int[] {pw.gid()});
     }
 
     /** {@code chpst -u}/{@code -U} notation. */
-    static Account ofSpec(String spec) throws Fatal {
+    public static Account ofSpec(String spec) throws Failure {
         try {
             Account a = spec.startsWith(":") ? numeric(spec.substring(1)) : named(spec);
             if (a != null) return a;
         } catch (ErrnoException e) {
-            throw new Fatal("unable to get password/group file entry", e);
+            throw new Failure("unable to get password/group file entry", e.errno());
         }
-        if (spec.startsWith(":")) throw Fatal.plain("invalid uid/gids: " + spec.substring(1));
-        throw Fatal.plain("unknown user/group: " + spec);
+        if (spec.startsWith(":")) throw new Failure("invalid uid/gids: " + spec.substring(1), Failure.NO_ERRNO);
+        throw new Failure("unknown user/group: " + spec, Failure.NO_ERRNO);
     }
 
     private static Account named(String spec) throws ErrnoException {
@@ -78,7 +106,7 @@ record Account(int uid, int[] gids) {
     }
 
     /** Leading decimal digits from {@code pos[0]} (none = 0), advancing it; wraps like C's unsigned long. */
-    static long scanNumber(String s, int[] pos) {
+    public static long scanNumber(String s, int[] pos) {
         long v = 0;
         while (pos[0] < s.length() && s.charAt(pos[0]) >= '0' && s.charAt(pos[0]) <= '9') {
             v = v * 10 + (s.charAt(pos[0]++) - '0');
@@ -87,7 +115,7 @@ record Account(int uid, int[] gids) {
     }
 
     /** The primary gid: the first of the groups. */
-    int gid() {
+    public int gid() {
         return gids[0];
     }
 }
