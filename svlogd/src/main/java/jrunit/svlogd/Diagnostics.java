@@ -2,8 +2,6 @@ package jrunit.svlogd;
 
 import jrunit.common.Errno;
 
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,12 +17,10 @@ class Diagnostics {
 
     private final OutputStream err;
     final boolean verbose;
-    private byte[] copies = new byte[8192];
+    private static final int COPIES = 8192;
+    /** Line copies not yet written; allocated on the first copy (most loggers have no {@code e} pattern). */
+    private byte[] copies;
     private int copiesLen;
-
-    Diagnostics(boolean verbose) {
-        this(new FileOutputStream(FileDescriptor.err), verbose);
-    }
 
     Diagnostics(OutputStream err, boolean verbose) {
         this.err = err;
@@ -67,13 +63,22 @@ class Diagnostics {
     void message(String line) {
         flushCopies();
         byte[] b = (line + "\n").getBytes(StandardCharsets.ISO_8859_1);
-        write(b, b.length);
+        write(b, 0, b.length);
     }
 
-    /** Appends bytes of a line copy (flushed by {@link #flushCopies}). */
+    /**
+     * Appends bytes of a line copy (flushed by {@link #flushCopies}). The buffer has a fixed size
+     * and is written out when full: copies stay in order before any message either way, and a
+     * logger hosted among many keeps no large buffer after one batch of long selected lines.
+     */
     void copy(byte[] b, int off, int len) {
+        if (copies == null) copies = new byte[COPIES];
         if (copiesLen + len > copies.length) {
-            copies = java.util.Arrays.copyOf(copies, Math.max(copies.length * 2, copiesLen + len));
+            flushCopies();
+            if (len > copies.length) {
+                write(b, off, len);
+                return;
+            }
         }
         System.arraycopy(b, off, copies, copiesLen, len);
         copiesLen += len;
@@ -83,13 +88,12 @@ class Diagnostics {
         if (copiesLen == 0) return;
         int n = copiesLen;
         copiesLen = 0;
-        write(copies, n);
-        if (copies.length > 1 << 20) copies = new byte[8192];
+        write(copies, 0, n);
     }
 
-    private void write(byte[] b, int len) {
+    private void write(byte[] b, int off, int len) {
         try {
-            err.write(b, 0, len);
+            err.write(b, off, len);
             err.flush();
         } catch (IOException e) {
             // stderr is gone: nothing left to tell anyone

@@ -37,10 +37,10 @@ import java.util.Set;
 final class LogDirectory {
     private static final Set<PosixFilePermission> MODE_0644 = PosixFilePermissions.fromString("rw-r--r--");
     private static final Set<PosixFilePermission> MODE_0744 = PosixFilePermissions.fromString("rwxr--r--");
-    private static final int BATCH = 256 * 1024;
 
     /** The directory as given on the command line (messages use it). */
     final String name;
+    /** {@link #name} resolved against the engine's working directory: every file operation uses it. */
     private final Path dir;
     private final Diagnostics diag;
     private final long lineMax;
@@ -51,8 +51,8 @@ final class LogDirectory {
     private FileChannel current;
     /** Bytes in {@code current}, including those still in {@link #pending}. */
     private long size;
-    private final byte[] pending = new byte[BATCH];
-    private final ByteBuffer pendingBuffer = ByteBuffer.wrap(pending);
+    private final byte[] pending;
+    private final ByteBuffer pendingBuffer;
     private int pendingLen;
     /** When {@code t} rotates next (System.nanoTime), if {@code config.tMax > 0}. */
     long rotateDeadline;
@@ -63,11 +63,18 @@ final class LogDirectory {
     private int processorPid;
     private int processorPidfd = -1;
 
-    LogDirectory(String name, Diagnostics diag, long lineMax) {
+    /**
+     * @param workingDir what a relative {@code name} is relative to (absolute)
+     * @param batch bytes collected before a write to {@code current}
+     */
+    LogDirectory(String name, Path workingDir, Diagnostics diag, long lineMax, int batch) {
         this.name = name;
-        this.dir = Path.of(name);
+        // "" stays "": open("") fails with ENOENT as runit's does, where resolving it would name workingDir
+        this.dir = name.isEmpty() ? Path.of("") : workingDir.resolve(name);
         this.diag = diag;
         this.lineMax = lineMax;
+        this.pending = new byte[batch];
+        this.pendingBuffer = ByteBuffer.wrap(pending);
     }
 
     boolean isOpen() {
@@ -83,7 +90,7 @@ final class LogDirectory {
     /** Opens and locks the directory, reads {@code config}, opens {@code current}. False (with a warning) if unusable. */
     boolean open(long nowNanos) {
         try {
-            Posix.close(Posix.open(name, Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0));
+            Posix.close(Posix.open(dir.toString(), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0));
         } catch (ErrnoException e) {
             diag.warning("unable to open log directory: " + name, e.errno());
             return false;
@@ -160,6 +167,26 @@ final class LogDirectory {
         flush();
         closeCurrent();
         unlock();
+    }
+
+    /**
+     * After a failure inside the engine: lets go of the descriptors and the lock without writing or
+     * marking {@code current} (it stays 0644, as a crash leaves it), and forgets the processor.
+     */
+    void release() {
+        open = false;
+        pendingLen = 0;
+        if (current != null) {
+            try {
+                current.close();
+            } catch (IOException e) {
+                // closed either way
+            }
+            current = null;
+        }
+        unlock();
+        processorPid = 0;
+        closePidfd();
     }
 
     private void unlock() {

@@ -31,4 +31,15 @@ class UdpSender {
             return false;
         }
     }
+
+    /** Lets go of the socket (an engine ends; its host goes on). */
+    void close() {
+        if (channel == null) return;
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // closed either way
+        }
+        channel = null;
+    }
 }

@@ -135,7 +135,7 @@ class CoreTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Diagnostics diag = new Diagnostics(err, false);
         Options o = Options.parse("-tt", "-l", "5", "-r", "_", dir.toString());
-        LogDirectory d = new LogDirectory(dir.toString(), diag, o.lineMax());
+        LogDirectory d = new LogDirectory(dir.toString(), tmp, diag, o.lineMax(), SvlogdEngine.HOSTED_BUFFER);
         assertTrue(d.open(System.nanoTime()));
         LineProcessor p = new LineProcessor(o, diag, new UdpSender(), new LogDirectory[] {d});
         byte[] input = b("ab\tc\nlonger than five\u00ff\n\nx\ny");
