@@ -38,10 +38,12 @@ public final class Errno {
 
     private static final Map<Integer, String> TEXT = new HashMap<>();
     private static final Map<String, Integer> BY_STRERROR = new HashMap<>();
+    private static final Map<Integer, String> STRERROR = new HashMap<>();
 
     private static void def(int errno, String runit, String strerror) {
         TEXT.putIfAbsent(errno, runit);
         BY_STRERROR.putIfAbsent(strerror, errno);
+        STRERROR.putIfAbsent(errno, strerror);
     }
 
     static {
@@ -125,6 +127,12 @@ public final class Errno {
     /** runit's text for {@code errno}; "unknown error" for anything runit does not name. */
     public static String text(int errno) {
         return TEXT.getOrDefault(errno, "unknown error");
+    }
+
+    /** glibc's strerror text in the C locale, as coreutils prints it ("No such file or directory"). */
+    public static String strerror(int errno) {
+        String text = STRERROR.get(errno);
+        return text != null ? text : "Unknown error " + errno;
     }
 
     /**

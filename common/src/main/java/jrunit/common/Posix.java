@@ -141,6 +141,21 @@ public final class Posix {
         }
     }
 
+    /** mkdir(2): {@code mode} less the umask, as the kernel applies it. */
+    public static void mkdir(String path, int mode) throws ErrnoException {
+        kernelAt(SYS_MKDIRAT, path, mode, 0, 0, "mkdir");
+    }
+
+    /** chmod(2), through a symbolic link (the kernel cannot change a link's own mode). */
+    public static void chmod(String path, int mode) throws ErrnoException {
+        kernelAt(SYS_FCHMODAT, path, mode, 0, 0, "chmod");
+    }
+
+    /** chown(2), or lchown(2) if not {@code followLinks}; -1 leaves that id as it is. */
+    public static void chown(String path, int uid, int gid, boolean followLinks) throws ErrnoException {
+        kernelAt(SYS_FCHOWNAT, path, uid & 0xffffffffL, gid & 0xffffffffL, followLinks ? 0 : AT_SYMLINK_NOFOLLOW, "chown");
+    }
+
     /** flock(2): BSD whole-file locks, the kind runit uses (Java's FileChannel.lock is fcntl and does not exclude them). */
     public static void flock(int fd, int operation) throws ErrnoException {
         kernel(SYS_FLOCK, fd, operation, 0, "flock");
@@ -777,7 +792,7 @@ public final class Posix {
     private static final long SIGSET_SIZE = 128, FILE_ACTIONS_SIZE = 80, SPAWNATTR_SIZE = 336;
     /** The kernel's struct sigaction (not glibc's): handler, flags, [restorer,] an 8-byte mask; zeroed = SIG_DFL. */
     private static final long KERNEL_SIGACTION_SIZE = 32;
-    private static final long AT_FDCWD = -100, S_IFIFO = 0010000;
+    private static final long AT_FDCWD = -100, S_IFIFO = 0010000, AT_SYMLINK_NOFOLLOW = 0x100;
 
     // System call numbers: x86_64, aarch64 (the generic table).
     private static final boolean ARM = isAarch64();
@@ -790,7 +805,8 @@ public final class Posix {
             SYS_PRCTL = nr(157, 167), SYS_CHROOT = nr(161, 51), SYS_GETDENTS64 = nr(217, 61), SYS_OPENAT = nr(257, 56),
             SYS_MKNODAT = nr(259, 33), SYS_PPOLL = nr(271, 73), SYS_PIPE2 = nr(293, 59), SYS_PRLIMIT64 = nr(302, 261),
             SYS_SETGROUPS = nr(116, 159), SYS_SETRESUID = nr(117, 147), SYS_SETRESGID = nr(119, 149),
-            SYS_GETTID = nr(186, 178), SYS_PIDFD_OPEN = 434, SYS_CLOSE_RANGE = 436;
+            SYS_GETTID = nr(186, 178), SYS_MKDIRAT = nr(258, 34), SYS_FCHOWNAT = nr(260, 54),
+            SYS_FCHMODAT = nr(268, 53), SYS_PIDFD_OPEN = 434, SYS_CLOSE_RANGE = 436;
 
     private static long nr(long x86, long arm) {
         return ARM ? arm : x86;
@@ -833,6 +849,18 @@ public final class Posix {
     private static long kernelInfallible(long nr, long a) {
         try (Arena arena = Arena.ofConfined()) {
             return sys(errnoSlot(arena), nr, a, 0, 0);
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** A system call on a path relative to the working directory ({@code *at(AT_FDCWD, path, b, c, d)}). */
+    private static void kernelAt(long nr, String path, long b, long c, long d, String name) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(arena);
+            check(sys(st, nr, AT_FDCWD, arena.allocateFrom(path).address(), b, c, d, 0), st, name);
+        } catch (ErrnoException e) {
+            throw e;
         } catch (Throwable t) {
             throw fatal(t);
         }
