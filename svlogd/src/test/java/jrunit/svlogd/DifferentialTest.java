@@ -173,7 +173,7 @@ class DifferentialTest {
     /** While {@code holder} runs on base/log, {@code other} fails on it with runit's lock message and 111. */
     private static void lockExcludes(List<String> holder, List<String> other, Path base) throws Exception {
         Path d = base.resolve("log");
-        Process p = new ProcessBuilder(holder).directory(base.toFile()).start();
+        Process p = Svlogds.launch(new ProcessBuilder(holder).directory(base.toFile()));
         try {
             Await.until("lock held by " + holder, () -> Files.exists(d.resolve("current")) && lockHeld(d));
             Svlogds.Result r = run(other, base, "x\n");

@@ -1,5 +1,6 @@
 package jrunit.svlogd;
 
+import jrunit.common.testing.Await;
 import jrunit.common.testing.Tools;
 
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /** Test helpers: run our svlogd (fresh JVM) or Debian's, feed it input, and read what it left. */
@@ -19,9 +21,36 @@ final class Svlogds {
 
     static final String RUNIT = "/usr/bin/svlogd";
 
+    /**
+     * Whether {@link #ours} runs the engine as a host does ({@link InProcessSvlogd}) instead of the
+     * svlogd program. Set for a whole test class by {@link InProcess}; test classes run one at a time.
+     */
+    static volatile boolean inProcess;
+
+    /** /proc/PID/cmdline of each of our svlogds {@link #launch} started (once exec'ed), for {@link InProcess}'s check. */
+    static final List<String> oursCommandLines = new CopyOnWriteArrayList<>();
+
     /** Our svlogd's command line, invoked by the same name as runit's so messages compare equal. */
     static List<String> ours(String... args) {
-        return Tools.jrunitAs("svlogd", RUNIT, args);
+        List<String> cmd = new ArrayList<>(Tools.jrunitAs("svlogd", RUNIT, args));
+        if (inProcess) cmd.set(cmd.indexOf(Tools.mainClass("svlogd")), InProcessSvlogd.class.getName());
+        return cmd;
+    }
+
+    /**
+     * Starts {@code pb}; under {@link InProcess}, notes what a JVM it starts (ours, possibly behind an
+     * {@code sh -c exec}) really runs, read from /proc once the JVM has been exec'ed.
+     */
+    static Process launch(ProcessBuilder pb) throws IOException {
+        Process p = pb.start();
+        if (inProcess && pb.command().contains(Tools.JAVA)) {
+            Path cmdline = Path.of("/proc/" + p.pid() + "/cmdline");
+            oursCommandLines.add(Await.value("exec of " + pb.command(), () -> {
+                String c = read(cmdline);
+                return c.startsWith(Tools.JAVA + "\0") || !p.isAlive() ? c : null;
+            }));
+        }
+        return p;
     }
 
     static List<String> runits(String... args) {
@@ -37,7 +66,7 @@ final class Svlogds {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
         Path err = Files.createTempFile(cwd, "stderr", ".txt");
         pb.redirectError(err.toFile());
-        Process p = pb.start();
+        Process p = launch(pb);
         try (OutputStream in = p.getOutputStream()) {
             in.write(input);
         } catch (IOException e) {
@@ -60,7 +89,7 @@ final class Svlogds {
     static Process start(List<String> cmd, Path cwd, Path stderr) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
         pb.redirectError(stderr.toFile());
-        return pb.start();
+        return launch(pb);
     }
 
     static String read(Path p) {
