@@ -118,9 +118,11 @@ public final class RunitOptions {
     /**
      * getopt's walk over a command line without a bad option: the options in order and the operands;
      * {@code null} at an unknown letter or a missing argument. Unlike picocli it takes {@code --} as
-     * an option's argument ({@code sv -w -- status}), as getopt does.
+     * an option's argument ({@code sv -w -- status}), as getopt does. Public for a caller that only
+     * needs to know whether a line is good (runsv reading a log script's chpst line), without
+     * loading picocli for a bad one.
      */
-    Parsed wellFormed(String[] args) {
+    public Parsed wellFormed(String[] args) {
         List<Occurrence> found = new ArrayList<>();
         int i = walk(args, found);
         if (i < 0) return null;
