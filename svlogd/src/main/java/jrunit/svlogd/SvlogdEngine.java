@@ -287,7 +287,7 @@ public final class SvlogdEngine {
         return 0;
     }
 
-    /** One read of {@code want} bytes into {@code buf[at..)}: the count, 0 for nothing this time, -1 for the end. */
+    /** One read of up to {@code want} bytes into {@code buf[at..)}: the count, 0 for nothing this time, -1 for the end. */
     private int read(int in, byte[] buf, int at, int want) {
         try {
             if (in < 0) throw new ErrnoException("read", Errno.EBADF);
