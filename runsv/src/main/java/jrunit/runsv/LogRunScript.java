@@ -322,10 +322,12 @@ public final class LogRunScript {
                 account = new AccountRequest(accountName(line, w.get(1)), false);
                 program = 2;
             }
-            if (program >= w.size() || !tool(w.get(program), "svlogd")) {
-                String word = program < w.size() ? w.get(program) : "nothing";
-                throw refused(line, "exec " + word + (Set.of("svlogd", "chpst", "setuidgid").contains(name(word))
-                        ? ": not jrunit's (" + lookup.find(word) + ")" : ", not jrunit's svlogd"));
+            if (program >= w.size()) throw refused(line, "no program after " + first);
+            String word = w.get(program);
+            if (!tool(word, "svlogd")) {
+                boolean named = name(word).equals("svlogd") || (program == 0 && Set.of("chpst", "setuidgid").contains(name(word)));
+                throw refused(line, named ? word + " is not jrunit's (" + lookup.find(word) + ")"
+                        : "the program is " + word + ", not svlogd");
             }
             return new Plan(steps, errexitFrom, stderrToStdoutFrom, account, envAccount,
                     w.subList(program + 1, w.size()));
