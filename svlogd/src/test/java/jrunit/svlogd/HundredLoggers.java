@@ -40,7 +40,7 @@ final class HundredLoggers {
         // all running at once: every line written (so every buffer allocated) before any ends
         for (int i = 0; i < n; i++) {
             Path current = base.resolve("log" + i + "/current");
-            Await.until("logger " + i + " logged", () -> Files.size(current) > 0);
+            Await.until("logger " + i + " logged", () -> Svlogds.read(current).length() > 0);
         }
         System.gc();
         Runtime rt = Runtime.getRuntime();
