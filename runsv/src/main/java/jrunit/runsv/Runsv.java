@@ -3,7 +3,9 @@ package jrunit.runsv;
 import jrunit.common.ErrnoException;
 import jrunit.common.ProcessTitle;
 import jrunit.common.ProgramName;
+import jrunit.common.Posix;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -43,6 +45,17 @@ public final class Runsv {
         // As runit's runsv, TERM is taken before anything else and acted on once the loop runs.
         Signal.handle(new Signal("TERM"), sig -> loop.execute(() -> {
             if (supervisor[0] != null) supervisor[0].terminate();
+        }));
+        // A log service run in this JVM shows this process's pid: HUP and ALRM sent to it reach the logger,
+        // as they would have reached svlogd; without one, they do what they did before.
+        Signal.handle(new Signal("HUP"), sig -> loop.execute(() -> {
+            if (supervisor[0] == null || !supervisor[0].signalInProcessLogger(Posix.SIGHUP)) System.exit(128 + Posix.SIGHUP);
+        }));
+        Signal.handle(new Signal("ALRM"), sig -> loop.execute(() -> {
+            if (supervisor[0] == null || !supervisor[0].signalInProcessLogger(Posix.SIGALRM)) {
+                Signal.handle(sig, SignalHandler.SIG_DFL); // runit's runsv dies of it
+                Signal.raise(sig);
+            }
         }));
         try {
             supervisor[0] = Supervisor.open(Path.of(dir), dir);

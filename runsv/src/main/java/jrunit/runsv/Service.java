@@ -16,7 +16,9 @@ final class Service {
     final String supervisePrefix;
 
     int pid;
-    /** pidfd of {@link #pid}, -1 when there is no child. */
+    /** The log service run in this JVM instead of as a process, or null; {@link #pid} is then this process's. */
+    InProcessLogger inProcess;
+    /** pidfd of {@link #pid} (the logger's done pipe for {@link #inProcess}), -1 when there is no child. */
     int pidfd = -1;
     /** The last spawn's exec failed: a child that exited with 111 is still to be reaped (runit's child would have). */
     boolean execFailed;

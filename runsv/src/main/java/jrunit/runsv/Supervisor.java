@@ -7,7 +7,10 @@ import jrunit.common.SuperviseStatus;
 import jrunit.common.SuperviseStatus.State;
 import jrunit.runsv.Service.Want;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -295,6 +298,16 @@ public final class Supervisor {
         wakeRequested = true;
     }
 
+    /**
+     * Delivers {@code signal} to the log service if it runs in this JVM ({@link InProcessLogger}), as a
+     * signal sent to its pid (this process) would have reached an svlogd process. False if it does not.
+     */
+    public boolean signalInProcessLogger(int signal) {
+        if (log == null || log.inProcess == null) return false;
+        log.inProcess.signal(signal);
+        return true;
+    }
+
     /** True once the supervisor has finished (after {@code x}/{@link #terminate()}) and released everything. */
     public boolean isFinished() {
         return finished;
@@ -419,7 +432,9 @@ public final class Supervisor {
     /** Reaps one exited child of ours, then comes back for the next (after any sleep the exit caused). */
     private void reapChildren() {
         for (Service s : log == null ? List.of(main) : List.of(main, log)) {
-            Integer status = s.execFailed ? Integer.valueOf(111 << 8) : s.pid != 0 ? reap(s.pid) : null;
+            Integer status = s.execFailed ? Integer.valueOf(111 << 8)
+                    : s.inProcess != null ? s.inProcess.exitStatus()
+                    : s.pid != 0 ? reap(s.pid) : null;
             if (status == null) continue;
             steps.addFirst(this::reapChildren);
             if (s.isLog) logExited(status);
@@ -454,7 +469,12 @@ public final class Supervisor {
     private void forgetChild(Service s) {
         s.pid = 0;
         s.execFailed = false;
-        closeQuietly(s.pidfd);
+        if (s.inProcess != null) {
+            s.inProcess.close(); // its pidfd is the logger's done pipe
+            s.inProcess = null;
+        } else {
+            closeQuietly(s.pidfd);
+        }
         s.pidfd = -1;
         pidChanged = true;
     }
@@ -597,7 +617,7 @@ public final class Supervisor {
             return;
         }
         custom(s, c, handled -> {
-            if (!handled) kill(s.pid, signal);
+            if (!handled) kill(s, signal);
             then.run();
         });
     }
@@ -606,15 +626,15 @@ public final class Supervisor {
     private void stopService(Service s, Runnable then) {
         Consumer<Boolean> afterTerm = handled -> {
             if (!handled) {
-                kill(s.pid, Posix.SIGTERM);
+                kill(s, Posix.SIGTERM);
                 s.termSent = true;
                 writeStatus(s);
             }
             if (s.want == Want.DOWN) {
-                kill(s.pid, Posix.SIGCONT);
+                kill(s, Posix.SIGCONT);
                 custom(s, 'd', ignored -> then.run());
             } else if (s.want == Want.EXIT) {
-                kill(s.pid, Posix.SIGCONT);
+                kill(s, Posix.SIGCONT);
                 custom(s, 'x', ignored -> then.run());
             } else {
                 then.run();
@@ -624,7 +644,12 @@ public final class Supervisor {
         else afterTerm.accept(true);
     }
 
-    private void kill(int pid, int signal) {
+    private void kill(Service s, int signal) {
+        if (s.inProcess != null) {
+            s.inProcess.signal(signal);
+            return;
+        }
+        int pid = s.pid;
         if (pid == 0) return; // runit's kill(0, …) would signal its whole process group; it never gets here with 0
         try {
             Posix.kill(pid, signal);
@@ -702,7 +727,13 @@ public final class Supervisor {
             if (s.pid != 0) {
                 // runit: "should never happen" (k, then u): stop it, and start a new one anyway
                 stopService(s, () -> {
-                    strays.add(new int[] {s.pid, s.pidfd});
+                    if (s.inProcess != null) {
+                        // it ends by itself (it was told to stop); nothing of it is waited for
+                        s.inProcess.close();
+                        s.inProcess = null;
+                    } else {
+                        strays.add(new int[] {s.pid, s.pidfd});
+                    }
                     s.pid = 0;
                     s.pidfd = -1;
                     spawnChild(s);
@@ -737,6 +768,7 @@ public final class Supervisor {
             }
         }
         int pid = 0;
+        if (fdFailure == null && s.isLog && !finishing && startInProcess(s)) return;
         if (fdFailure != null) {
             if (!s.statusWritten) writeSetUpStatus(s); // down until the failed child is reaped, as before start()
             childFatal(fdFailure + ": " + Errno.text(Errno.EBADF));
@@ -773,6 +805,40 @@ public final class Supervisor {
             }
             writeStatus(s);
         }
+    }
+
+    /**
+     * Runs the log service in this JVM if {@code log/run} is one of the forms {@link LogRunScript}
+     * recognises and this process can give it the rights the script would have had; false to spawn it.
+     */
+    private boolean startInProcess(Service s) {
+        LogRunScript.Plan plan = LogRunScript.forLogService(s.dir);
+        if (plan == null) return false;
+        if (plan.account() != null && Posix.geteuid() != 0) return false; // only root can become the script's user
+        InProcessLogger logger;
+        try {
+            logger = InProcessLogger.start(plan, s.dir, logRead, name, stdioStream(1), stdioStream(2));
+        } catch (ErrnoException e) {
+            return false; // out of descriptors: the spawn reports it as runit would
+        }
+        s.markStart();
+        s.state = State.RUN;
+        s.inProcess = logger;
+        // the record needs a pid, never 0 (sv would print "run" without one, and kill 0 hits a whole group):
+        // the process that hosts the logger
+        s.pid = Posix.getpid();
+        s.pidfd = logger.doneFd();
+        pidChanged = true;
+        s.paused = false;
+        s.termSent = false;
+        writeStatus(s);
+        return true;
+    }
+
+    /** runsv's own descriptor 1 or 2 as a stream for an in-process child (nothing if it was closed). */
+    private OutputStream stdioStream(int fd) {
+        if (stdio[fd] < 0) return OutputStream.nullOutputStream();
+        return new FileOutputStream(fd == 1 ? FileDescriptor.out : FileDescriptor.err);
     }
 
     private static boolean isForkFailure(ErrnoException e) {
@@ -880,6 +946,13 @@ public final class Supervisor {
     }
 
     private void closeAll() {
+        if (log != null && log.inProcess != null) {
+            // abandoned with its logger running: no supervisor would ever reap it; let it write what it has and end
+            log.inProcess.signal(Posix.SIGTERM);
+            log.inProcess.close();
+            log.inProcess = null;
+            log.pidfd = -1;
+        }
         for (Service s : log == null ? List.of(main) : List.of(main, log)) {
             closeQuietly(s.controlRead);
             closeQuietly(s.controlWrite);

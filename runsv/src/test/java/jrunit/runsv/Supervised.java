@@ -58,16 +58,37 @@ final class Supervised implements AutoCloseable {
         return s;
     }
 
+    /**
+     * Our runsv on {@code dir} (hosted in a {@link Hosted} class) arranged as the install tree arranges it:
+     * {@code jrunitBin} holds our tools, is first on PATH, and is the supervisor's {@code jrunit.bin}, so
+     * that a {@code log/run} exec'ing our svlogd runs in the supervisor's JVM.
+     */
+    static Supervised ours(Path dir, Path jrunitBin) throws IOException {
+        List<String> command = new ArrayList<>(Tools.jrunit("runsv", dir.toString()));
+        if (hosted) command.set(command.indexOf(Tools.mainClass("runsv")), HostedRunsv.class.getName());
+        command.add(command.indexOf("-cp"), "-Djrunit.bin=" + jrunitBin);
+        Supervised s = start(dir, command, jrunitBin + ":" + System.getenv("PATH"));
+        oursCommandLines.add(read(Path.of("/proc/" + s.pid() + "/cmdline")));
+        return s;
+    }
+
     /** Debian's runsv on {@code dir}. */
     static Supervised runit(Path dir) throws IOException {
         return start(dir, List.of(Tools.runit("runsv"), dir.toString()));
     }
 
     static Supervised start(Path dir, List<String> command) throws IOException {
+        return start(dir, command, null);
+    }
+
+    /** Starts {@code command} with PATH set to {@code path} (null: this JVM's environment as it is). */
+    static Supervised start(Path dir, List<String> command, String path) throws IOException {
         Path out = Files.createTempFile(dir.getParent(), "runsv-out", ".txt");
         Path err = Files.createTempFile(dir.getParent(), "runsv-err", ".txt");
-        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        if (path != null) pb.environment().put("PATH", path);
+        Process p = pb.start();
         return new Supervised(dir, p, out, new Stderr(err));
     }
 

@@ -27,6 +27,11 @@ abstract class SupervisedTest {
         return stoppedAfterTest(Supervised.ours(dir)).awaitReady();
     }
 
+    /** Our runsv on {@code dir} with {@code jrunitBin} as its tools (see {@link Supervised#ours(Path, Path)}), once set up. */
+    Supervised ours(Path dir, Path jrunitBin) throws IOException {
+        return stoppedAfterTest(Supervised.ours(dir, jrunitBin)).awaitReady();
+    }
+
     /** Debian's runsv on {@code dir}, once it has set up supervise/. */
     Supervised runit(Path dir) throws IOException {
         return stoppedAfterTest(Supervised.runit(dir)).awaitReady();
