@@ -50,6 +50,13 @@ service() { # DIR: a service that sleeps until stopped
     chmod 755 "$1/run"
 }
 
+logged() { # DIR: a log service as runit's convention has it, which a supervisor runs in its own JVM
+    mkdir -p "$1/log"
+    printf '#!/bin/sh\nmkdir -p ./main\nexec svlogd -tt ./main\n' >"$1/log/run"
+    chmod 755 "$1/log/run"
+    printf '#!/bin/sh\necho started\nexec sleep 60\n' >"$1/run"
+}
+
 # Clients.
 mkdir -p "$work/env" "$work/log.d"
 echo train >"$work/env/JRUNIT_TRAINING"
@@ -63,9 +70,11 @@ train runsvchdir                                       # usage only: never touch
 
 # runsv, with sv status against it while it supervises a service.
 service "$work/one/hello"
-JRUNIT_AOT_TRAIN=$aot/runsv.aot "$bin/runsv" "$work/one/hello" </dev/null >>"$work/log" 2>&1 &
+logged "$work/one/hello"
+PATH=$bin:$PATH JRUNIT_AOT_TRAIN=$aot/runsv.aot "$bin/runsv" "$work/one/hello" </dev/null >>"$work/log" 2>&1 &
 runsv=$!
 until_ok 30 up_or_gone "$work/one/hello" "$runsv"
+until_ok 30 sh -c '[ -s "$1" ]' - "$work/one/hello/log/main/current"
 # one waiting restart covers what sv does most: read status, write control, wait, print
 sleep 1.2
 train sv -w 5 restart "$work/one/hello"
@@ -88,12 +97,14 @@ until_ok 10 sh -c '! kill -0 "$(cat "$1")" 2>/dev/null' - "$work/tree/hello/supe
 # runsvdir --hosted (its own cache: other code than above): the boot of a small tree, one service with a
 # log service and one marked down, as far as every service running; then HUP, which stops them all.
 for s in a b c d e f; do service "$work/hosted/$s"; done
-service "$work/hosted/a/log"
+logged "$work/hosted/a"
+logged "$work/hosted/b"
 : >"$work/hosted/f/down"
-JRUNIT_AOT_TRAIN=$aot/runsvdir-hosted.aot "$bin/runsvdir" --hosted "$work/hosted" </dev/null >>"$work/log" 2>&1 &
+PATH=$bin:$PATH JRUNIT_AOT_TRAIN=$aot/runsvdir-hosted.aot "$bin/runsvdir" --hosted "$work/hosted" </dev/null >>"$work/log" 2>&1 &
 runsvdir=$!
 for s in a b c d e; do until_ok 60 up_or_gone "$work/hosted/$s" "$runsvdir"; done
 until_ok 10 up_or_gone "$work/hosted/a/log" "$runsvdir"
+until_ok 30 sh -c '[ -s "$1" ] && [ -s "$2" ]' - "$work/hosted/a/log/main/current" "$work/hosted/b/log/main/current"
 kill -HUP "$runsvdir" 2>/dev/null
 until_ok 30 gone "$runsvdir" || { kill -TERM "$runsvdir"; until_ok 30 gone "$runsvdir"; }
 wait "$runsvdir" 2>/dev/null

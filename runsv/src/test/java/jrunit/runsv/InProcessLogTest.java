@@ -201,6 +201,23 @@ class InProcessLogTest extends SupervisedTest {
     }
 
     @Test
+    void hupAndAlrmSentToTheRecordedPidReachTheLogger() throws Exception {
+        Path d = numberedService("svc", 20);
+        logRun(d, "#!/bin/sh\nmkdir -p ./main\nexec svlogd ./main\n");
+        Supervised s = ours(d, bin);
+        Path main = d.resolve("log/main");
+        Await.until("logging", () -> logged(main).size() > 3);
+        int recorded = Integer.parseInt(Files.readString(d.resolve("log/supervise/pid")).trim());
+        Files.writeString(main.resolve("config"), "pPFX:\n");
+        Posix.kill(recorded, Posix.SIGHUP);
+        Await.until("prefixed lines after HUP", () -> Supervised.read(main.resolve("current")).contains("PFX:line"));
+        Posix.kill(recorded, Posix.SIGALRM);
+        Await.until("a rotated file after ALRM", () -> rotatedS(main) >= 1);
+        assertTrue(s.process.isAlive(), "the supervisor lives on");
+        assertTrue(inProcess(s));
+    }
+
+    @Test
     void noLineLostOrDuplicatedAcrossFiftyRestartsDownsAndHangups() throws Exception {
         Path d = numberedService("svc", 3);
         logRun(d, "#!/bin/sh\nexec svlogd ./main\n");
