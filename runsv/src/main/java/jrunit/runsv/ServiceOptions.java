@@ -50,23 +50,23 @@ record ServiceOptions(int notificationFd, int downSignal, long timeoutKillMillis
      */
     static ServiceOptions read(Path dir, String shown, Consumer<String> warn) {
         String fd = line(dir, shown, "notification-fd", warn);
-        String sig = line(dir, shown, "down-signal", warn);
-        String kill = line(dir, shown, "timeout-kill", warn);
-        String finish = line(dir, shown, "timeout-finish", warn);
-        if (fd == null && sig == null && kill == null && finish == null) return RUNIT;
         int notificationFd = -1;
         if (fd != null) {
             long n = number(fd);
             if (n >= 3 && n <= MAX_NOTIFICATION_FD) notificationFd = (int) n;
             else warn.accept("ignoring " + shown + "notification-fd: not a descriptor number from 3 to " + MAX_NOTIFICATION_FD);
         }
+        String sig = line(dir, shown, "down-signal", warn);
         int downSignal = Posix.SIGTERM;
         if (sig != null) {
             int s = signal(sig);
             if (s > 0) downSignal = s;
             else warn.accept("ignoring " + shown + "down-signal: not a signal name or number");
         }
-        return new ServiceOptions(notificationFd, downSignal, millis(kill, shown + "timeout-kill", warn), millis(finish, shown + "timeout-finish", warn));
+        long kill = millis(line(dir, shown, "timeout-kill", warn), shown + "timeout-kill", warn);
+        long finish = millis(line(dir, shown, "timeout-finish", warn), shown + "timeout-finish", warn);
+        if (fd == null && sig == null && kill == 0 && finish == 0) return RUNIT;
+        return new ServiceOptions(notificationFd, downSignal, kill, finish);
     }
 
     private static long millis(String text, String file, Consumer<String> warn) {
