@@ -111,12 +111,17 @@ class ContainerProbesIT {
         assertEquals(1, dead.exit(), dead.out() + dead.err());
         assertEquals("{\"name\":\"" + ghost + "\",\"dir\":\"" + ghost + "\",\"error\":\"unable to open supervise/ok: file does not exist\"}\n",
                 dead.out());
-        // the stricter variant the example mentions fails while hello is down
-        List<String> strict = List.of("sh", "-c", "sv status hello | grep -q '^run:'");
-        assertTrue(kubernetes.contains("[\"sh\", \"-c\", \"sv status hello | grep -q '^run:'\"]"), "the example names it");
-        Run.of(env, tmp, strict).ok("strict liveness");
+        // the stricter variants the example mentions fail while hello is down (and its log service runs)
+        List<String> strictLiveness = command(kubernetes, "To fail also while hello is down:");
+        List<String> strictReadiness = command(kubernetes, "To require \"up and ready\" only:");
+        assertEquals("sh", strictLiveness.getFirst());
+        assertEquals("sh", strictReadiness.getFirst());
+        Run.of(env, tmp, strictLiveness).ok("strict liveness");
+        Run.of(env, tmp, strictReadiness).ok("strict readiness");
         Run.of(env, tmp, bin.resolve("sv").toString(), "-w", "10", "down", "hello").ok("sv down hello");
-        assertEquals(1, Run.of(env, tmp, strict).exit(), "strict liveness while hello is down");
+        assertEquals(1, Run.of(env, tmp, strictLiveness).exit(), "strict liveness while hello is down");
+        assertEquals(1, Run.of(env, tmp, strictReadiness).exit(), "strict readiness while hello is down");
+        Run.of(env, tmp, readiness).ok("readiness while hello is down on purpose: it is where it should be");
         Run.of(env, tmp, liveness).ok("liveness while hello is down: its supervisor answers");
         Run.of(env, tmp, bin.resolve("sv").toString(), "-w", "10", "up", "hello").ok("sv up hello");
 
