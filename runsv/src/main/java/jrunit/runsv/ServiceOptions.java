@@ -80,7 +80,7 @@ record ServiceOptions(int notificationFd, int downSignal, long timeoutKillMillis
     /** The file's first line without surrounding blanks; null if it does not exist or cannot be read (warned). */
     private static String line(Path dir, String shown, String name, Consumer<String> warn) {
         Path file = dir.resolve(name);
-        if (!new File(file.toString()).exists() && !Files.isSymbolicLink(file)) return null; // the common case, no exception
+        if (!new File(file.toString()).exists()) return null; // the common case, without an exception (a dangling symlink counts as absent)
         if (!Files.isRegularFile(file)) {
             // a FIFO would block the loop; a directory cannot be read
             if (Files.exists(file)) warn.accept("ignoring " + shown + name + ": not a regular file");
