@@ -35,10 +35,14 @@ final class Service {
 
     int lockFd = -1, controlRead = -1, controlWrite = -1, okFd = -1;
 
+    /** Readiness, down signal and stop deadlines, from s6's option files (nothing without them). */
+    final ServiceExtras extras;
+
     Service(boolean isLog, Path dir) {
         this.isLog = isLog;
         this.dir = dir;
         this.supervisePrefix = isLog ? "log/supervise/" : "supervise/";
+        this.extras = new ServiceExtras(dir, isLog);
         markStart();
     }
 

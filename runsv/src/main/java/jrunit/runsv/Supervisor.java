@@ -159,6 +159,7 @@ public final class Supervisor {
         } catch (ErrnoException e) {
             throw fatal("unable to lock supervise/lock", e);
         }
+        main.extras.removeStaleReadyFile(this::warn);
         if (log != null) {
             makeSuperviseDir(log, "./log/supervise");
             log.lockFd = openLock(log, "log/supervise/lock");
@@ -167,6 +168,7 @@ public final class Supervisor {
             } catch (ErrnoException e) {
                 throw fatal("unable to lock log/supervise/lock", e);
             }
+            log.extras.removeStaleReadyFile(this::warn);
         }
         Path mainControl = dir.resolve("supervise/control");
         openControl(main, mainControl, "supervise/control");
@@ -345,6 +347,7 @@ public final class Supervisor {
 
     /** Descriptors whose readability should {@link #wake} this supervisor. */
     void addWatchedFds(IntList fds) {
+        addExtrasFds(fds);
         if (finished || sleepUntil != 0) return;
         if (script != null) {
             fds.add(script.pidfd());
@@ -361,6 +364,10 @@ public final class Supervisor {
 
     /** Monotonic time at which to {@link #wake} this supervisor even if no descriptor is ready; Long.MAX_VALUE for never. */
     long deadline() {
+        return earliest(runitDeadline(), extrasDeadline());
+    }
+
+    private long runitDeadline() {
         if (finished) return Long.MAX_VALUE;
         if (sleepUntil != 0) return sleepUntil;
         if (script != null) return Long.MAX_VALUE;
@@ -376,6 +383,7 @@ public final class Supervisor {
     /** Something this supervisor watches happened (or its deadline passed): carry on as far as possible without blocking. */
     void wake() {
         if (finished) return;
+        wakeExtras();
         lookAt = 0;
         if (sleepUntil != 0) {
             if (System.nanoTime() - sleepUntil < 0) return;
@@ -449,6 +457,7 @@ public final class Supervisor {
     }
 
     private void mainExited(int status) {
+        if (main.state == State.FINISH && main.want == Want.UP && ServiceExtras.finishSaysPermanent(status)) main.want = Want.DOWN;
         forgetChild(main);
         main.waitStatus = status;
         main.termSent = false;
@@ -467,6 +476,7 @@ public final class Supervisor {
     }
 
     private void forgetChild(Service s) {
+        s.extras.childGone(this::warn);
         s.pid = 0;
         s.execFailed = false;
         if (s.inProcess != null) {
@@ -558,7 +568,37 @@ public final class Supervisor {
     private void finish() {
         finished = true;
         steps.clear();
+        for (Service s : log == null ? List.of(main) : List.of(main, log)) s.extras.removeReadyFile(this::warn);
         closeAll();
+    }
+
+    // ------------------------------------------------------------------ beyond runit: ServiceExtras
+
+    private void addExtrasFds(IntList fds) {
+        if (finished) return;
+        for (Service s : log == null ? List.of(main) : List.of(main, log)) {
+            if (s.extras.watchedFd() >= 0) fds.add(s.extras.watchedFd());
+        }
+    }
+
+    private long extrasDeadline() {
+        if (finished) return Long.MAX_VALUE;
+        long d = main.extras.deadline();
+        return log == null ? d : earliest(d, log.extras.deadline());
+    }
+
+    /** Timers due and readiness, whatever runit-like state the supervisor is in (sleeping, waiting for a script). */
+    private void wakeExtras() {
+        main.extras.wake(main.pid, () -> kill(main, Posix.SIGKILL), this::warn);
+        if (log != null) log.extras.wake(log.pid, () -> kill(log, Posix.SIGKILL), this::warn);
+    }
+
+    /** The earlier of two {@link #deadline()} values (Long.MIN_VALUE: due now; Long.MAX_VALUE: never). */
+    private static long earliest(long a, long b) {
+        if (a == Long.MIN_VALUE || b == Long.MIN_VALUE) return Long.MIN_VALUE;
+        if (a == Long.MAX_VALUE) return b;
+        if (b == Long.MAX_VALUE) return a;
+        return a - b <= 0 ? a : b;
     }
 
     // ------------------------------------------------------------------ commands
@@ -625,8 +665,9 @@ public final class Supervisor {
     /** runit's stop sequence: control/t, TERM unless handled, then CONT and control/d or control/x. */
     private void stopService(Service s, Runnable then) {
         Consumer<Boolean> afterTerm = handled -> {
+            s.extras.stopRequested(s.pid);
             if (!handled) {
-                kill(s, Posix.SIGTERM);
+                kill(s, s.extras.downSignal());
                 s.termSent = true;
                 writeStatus(s);
             }
@@ -775,7 +816,8 @@ public final class Supervisor {
             s.execFailed = true;
         } else {
             try {
-                pid = Posix.spawn(new Posix.Spawn(argv.get(0), argv, null, s.dir.toString(), fds, false, false, false));
+                int[] childFds = finishing ? fds : s.extras.beforeRun(fds, this::warn);
+                pid = Posix.spawn(new Posix.Spawn(argv.get(0), argv, null, s.dir.toString(), childFds, false, false, false));
             } catch (ErrnoException e) {
                 if (isForkFailure(e)) {
                     warn("unable to fork, sleeping: " + e.text());
@@ -788,6 +830,8 @@ public final class Supervisor {
                 s.execFailed = true;
             }
         }
+        if (finishing) s.extras.afterFinish(pid);
+        else s.extras.afterRun(pid, this::warn);
         if (!finishing) {
             s.markStart();
             s.state = State.RUN;
@@ -821,6 +865,7 @@ public final class Supervisor {
         } catch (ErrnoException e) {
             return false; // out of descriptors: the spawn reports it as runit would
         }
+        s.extras.inProcessRun(this::warn);
         s.markStart();
         s.state = State.RUN;
         s.inProcess = logger;
@@ -959,6 +1004,7 @@ public final class Supervisor {
             closeQuietly(s.okFd);
             closeQuietly(s.pidfd);
             closeQuietly(s.lockFd);
+            s.extras.close();
             s.controlRead = s.controlWrite = s.okFd = s.pidfd = s.lockFd = -1;
         }
         if (script != null) closeQuietly(script.pidfd());

@@ -218,6 +218,25 @@ class InProcessLogTest extends SupervisedTest {
     }
 
     @Test
+    void s6FilesInLogApplyToTheInProcessLoggerNotToTheHost() throws Exception {
+        Path d = numberedService("svc", 20);
+        logRun(d, "#!/bin/sh\nmkdir -p ./main\nexec svlogd ./main\n");
+        // HUP does not end svlogd: only timeout-kill does, and it must end the logger, not its host
+        Files.writeString(d.resolve("log/down-signal"), "HUP\n");
+        Files.writeString(d.resolve("log/timeout-kill"), "300\n");
+        Supervised s = ours(d, bin);
+        Path main = d.resolve("log/main");
+        Await.until("logging", () -> logged(main).size() > 3);
+        assertTrue(inProcess(s));
+        assertEquals(0, runitSv("down", d.resolve("log").toString()).exit());
+        Await.until("down after timeout-kill", () -> s.logStatus().state() == State.DOWN);
+        assertTrue(s.process.isAlive(), "the host lives on: " + s.stderrText());
+        assertTrue(s.stderrText().contains("timeout-kill"), s.stderrText());
+        assertEquals(0, runitSv("up", d.resolve("log").toString()).exit());
+        Await.until("up again", () -> inProcess(s));
+    }
+
+    @Test
     void noLineLostOrDuplicatedAcrossFiftyRestartsDownsAndHangups() throws Exception {
         Path d = numberedService("svc", 3);
         logRun(d, "#!/bin/sh\nexec svlogd ./main\n");

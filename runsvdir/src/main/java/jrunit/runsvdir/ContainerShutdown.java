@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <ol>
  * <li>every service is brought down as {@code sv down} does it: 'd' into {@code supervise/control}
- *     (the supervisor sends the service TERM, then CONT); log services keep running;</li>
+ *     (the supervisor sends the service TERM, or its s6-style {@code down-signal}, then CONT, and KILL
+ *     after its {@code timeout-kill} if it has one: jrunit's supervisors do, runit's runsv does not);
+ *     log services keep running;</li>
  * <li>once every main service is down, each supervisor is told to exit (TERM to runsv, as 'x'): it
  *     closes the log pipe, so the log service writes the service's last lines and exits;</li>
  * <li>whatever is still running at the deadline is killed (services, supervisors, and every other

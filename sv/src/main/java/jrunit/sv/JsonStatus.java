@@ -16,12 +16,15 @@ import java.util.List;
  * scripts and health probes. Fields (stable; new ones may be added, none removed or renamed):
  * <pre>
  * {"name":"web","dir":"/etc/service/web","state":"run","pid":1234,"seconds":56,"since":1700000000,
- *  "want":"up","paused":false,"got_term":false,"normally":"up",
- *  "log":{"state":"run","pid":1230,"seconds":60,"since":1699999996,"want":"up","paused":false,"got_term":false,"normally":"up"}}
+ *  "want":"up","paused":false,"got_term":false,"normally":"up","ready":true,"ready_since":1700000002,
+ *  "log":{"state":"run","pid":1230,"seconds":60,"since":1699999996,"want":"up","paused":false,"got_term":false,"normally":"up",
+ *         "ready":true,"ready_since":1699999996}}
  * </pre>
  * {@code state} is run/down/finish, {@code pid} null when no process, {@code want} up/down (runsv
  * records "want exit" as down), {@code normally} down when the directory has a {@code down} file,
- * {@code log} null without a log service. A service (or log) that cannot be read is
+ * {@code log} null without a log service. {@code ready} (and {@code ready_since}, the Unix time it became
+ * ready, null when not ready) is the readiness jrunit's supervisor records for a service with s6's
+ * {@code notification-fd} ({@link Readiness}); without it, it is runit's "up": running, since {@code since}. A service (or log) that cannot be read is
  * {@code {"name":...,"error":"runsv not running"}} with runit's wording; each such service counts
  * one towards the exit code, as in text mode.
  */
@@ -114,6 +117,9 @@ final class JsonStatus {
         b.append(",\"paused\":").append(s.paused());
         b.append(",\"got_term\":").append(s.gotTerm());
         b.append(",\"normally\":\"").append(down == Errno.ENOENT ? "up" : "down").append('"');
+        long ready = Readiness.readySince(dir, s);
+        b.append(",\"ready\":").append(ready != Readiness.NOT_READY);
+        b.append(",\"ready_since\":").append(ready == Readiness.NOT_READY ? "null" : Long.toString(ready - Clock.TAI_EPOCH));
         return true;
     }
 

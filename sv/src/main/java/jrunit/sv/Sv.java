@@ -431,6 +431,8 @@ public final class Sv {
                 }
                 case 'u' -> {
                     if (!pid || s.state() != 1) return 0;
+                    // beyond runit: where ./check is consulted, so is readiness (s6's notification-fd)
+                    if (Readiness.pending(dir)) return 0;
                     if (!CheckScript.passes(dir, service, err)) return 0;
                 }
                 case 'd' -> {
@@ -439,7 +441,7 @@ public final class Sv {
                 case 't', 'k' -> {
                     if (!pid && s.wantByte() == 'd') break;
                     if (Long.compareUnsigned(tstart, s.taiSeconds()) > 0 || !pid || s.termByte() != 0
-                            || !CheckScript.passes(dir, service, err)) return 0;
+                            || Readiness.pending(dir) || !CheckScript.passes(dir, service, err)) return 0;
                 }
                 case 'o' -> {
                     if ((!pid && Long.compareUnsigned(tstart, s.taiSeconds()) > 0) || (pid && s.wantByte() != 'd')) return 0;

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * sv's wait loop (-v, -w and the LSB commands). runit sleeps 420 ms between rounds; this loop
  * instead wakes when runsv replaces {@code supervise/status} (a rename, seen as a create event by
- * a WatchService on {@code supervise/}), so it returns as soon as the condition holds. Rounds still
+ * a WatchService on {@code supervise/}), so it returns as soon as the condition holds; the same watch
+ * sees jrunit's supervisor replace {@code supervise/ready} (readiness, {@link Readiness}). Rounds still
  * happen by time as a fallback: every 420 ms (a ./check script's outcome can change without any
  * status change), every 10 ms while waiting for runsv to exit (nothing in {@code supervise/}
  * changes when it does), and every 50 ms for a service whose directory cannot be watched.

@@ -42,7 +42,12 @@ final class Supervisor implements AutoCloseable {
     }
 
     static Supervisor start(Impl impl, Path dir) throws IOException {
-        Process p = new ProcessBuilder(impl.command(dir)).redirectInput(new File("/dev/null"))
+        return start(impl.toString(), impl.command(dir), dir);
+    }
+
+    /** A supervisor started by {@code command} (e.g. runsv's test HostedRunsv), named {@code impl} in messages. */
+    static Supervisor start(String impl, List<String> command, Path dir) throws IOException {
+        Process p = new ProcessBuilder(command).redirectInput(new File("/dev/null"))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         Supervisor s = new Supervisor(dir, p);
         try {

@@ -36,14 +36,16 @@ class SvJsonAndWaitingTest extends SvHarnessTest {
         List<String> lines = r.stdout().lines().toList();
         assertEquals(5, lines.size(), r.toString());
         assertTrue(lines.get(0).matches("\\{\"name\":\"web\",\"dir\":\"" + h.svdir.resolve("web") + "\",\"state\":\"run\",\"pid\":1234,"
-                + "\"seconds\":0,\"since\":" + since + "\\d+,\"want\":\"up\",\"paused\":false,\"got_term\":false,\"normally\":\"up\","
-                + "\"log\":\\{\"state\":\"run\",\"pid\":1230,\"seconds\":0,\"since\":\\d+,\"want\":\"down\",\"paused\":true,"
-                + "\"got_term\":true,\"normally\":\"up\"}}"), lines.get(0));
+                + "\"seconds\":0,\"since\":(" + since + "\\d+),\"want\":\"up\",\"paused\":false,\"got_term\":false,\"normally\":\"up\","
+                + "\"ready\":true,\"ready_since\":\\1," // no supervise/ready: runit's "up", since the status's time
+                + "\"log\":\\{\"state\":\"run\",\"pid\":1230,\"seconds\":0,\"since\":(\\d+),\"want\":\"down\",\"paused\":true,"
+                + "\"got_term\":true,\"normally\":\"up\",\"ready\":true,\"ready_since\":\\2}}"), lines.get(0));
         assertTrue(lines.get(1).matches("\\{\"name\":\"dn\",\"dir\":\"[^\"]+\",\"state\":\"down\",\"pid\":null,\"seconds\":0,"
-                + "\"since\":\\d+,\"want\":\"down\",\"paused\":false,\"got_term\":false,\"normally\":\"down\",\"log\":null}"), lines.get(1));
+                + "\"since\":\\d+,\"want\":\"down\",\"paused\":false,\"got_term\":false,\"normally\":\"down\",\"ready\":false,"
+                + "\"ready_since\":null,\"log\":null}"), lines.get(1));
         assertTrue(lines.get(2).matches("\\{\"name\":\"gone\",\"dir\":\"[^\"]+\",\"error\":\"runsv not running\"}"), lines.get(2));
         assertEquals("{\"name\":\"missing\",\"error\":\"unable to change to service directory: file does not exist\"}", lines.get(3));
-        assertTrue(lines.get(4).matches("\\{\"name\":\"odd\\\\\"name\",\"dir\":\".+odd\\\\\"name\",\"state\":\"finish\",\"pid\":7,.*"
+        assertTrue(lines.get(4).matches("\\{\"name\":\"odd\\\\\"name\",\"dir\":\".+odd\\\\\"name\",\"state\":\"finish\",\"pid\":7,.*\"ready\":false,\"ready_since\":null,"
                 + "\"log\":\\{\"error\":\"unable to change directory: not a directory\"}}"), lines.get(4));
         assertEquals("", r.stderr());
         assertEquals(3, r.code(), "one per unreadable service or log, as in text mode");
