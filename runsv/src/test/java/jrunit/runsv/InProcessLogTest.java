@@ -5,6 +5,8 @@ import jrunit.common.SuperviseStatus;
 import jrunit.common.SuperviseStatus.State;
 import jrunit.common.testing.Await;
 import jrunit.common.testing.Tools;
+
+import static jrunit.common.testing.Tools.runitSv;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -60,18 +62,6 @@ class InProcessLogTest extends SupervisedTest {
         run.toFile().setExecutable(true, false);
     }
 
-    record Sv(int exit, String out) {}
-
-    /** Debian's sv. */
-    static Sv runitSv(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Tools.runit("sv")));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return new Sv(p.exitValue(), out);
-    }
 
     /** Everything svlogd wrote in {@code dir}: rotated files in order, then current. */
     static List<String> logged(Path dir) {
@@ -105,7 +95,7 @@ class InProcessLogTest extends SupervisedTest {
         assertTrue(current.matches("(?s)\\d{4}-\\d\\d-\\d\\d_\\d\\d:\\d\\d:\\d\\d\\.\\d{5} line 1\n.*"), current);
         int run = s.awaitRunPid();
         assertEquals(List.of((long) run), Supervised.childrenOf(s.pid()), "no logger process beside the service");
-        Sv st = runitSv("status", d.toString());
+        Tools.Ran st = runitSv("status", d.toString());
         assertTrue(st.out().matches("run: " + d + ": \\(pid " + run + "\\) \\d+s; run: log: \\(pid " + s.pid() + "\\) \\d+s\n"), st.out());
     }
 

@@ -4,6 +4,8 @@ import jrunit.common.Posix;
 import jrunit.common.SuperviseStatus;
 import jrunit.common.testing.Await;
 import jrunit.common.testing.Tools;
+
+import static jrunit.common.testing.Tools.runitSv;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -62,17 +64,6 @@ class HostedLoggersTest extends ServiceTreeTest {
         }
     }
 
-    record Sv(int exit, String out) {}
-
-    static Sv runitSv(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Tools.runit("sv")));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return new Sv(p.exitValue(), out);
-    }
 
     @Test
     void everyLoggerRunsInTheOneJvm() throws Exception {
@@ -114,7 +105,7 @@ class HostedLoggersTest extends ServiceTreeTest {
             int steadyNow = lines(steady.resolve("log/main/current"));
             Await.until("steady keeps logging", () -> lines(steady.resolve("log/main/current")) >= steadyNow + 20);
             int quietPid = tree.servicePid(quiet);
-            Sv restart = runitSv("-w", "5", "restart", quiet.toString());
+            Tools.Ran restart = runitSv("-w", "5", "restart", quiet.toString());
             assertEquals(0, restart.exit(), restart.out());
             assertNotEquals(quietPid, status(quiet).pid());
             assertTrue(runitSv("status", steady.toString()).out().startsWith("run: "));

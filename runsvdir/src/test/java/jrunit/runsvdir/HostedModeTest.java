@@ -36,17 +36,9 @@ class HostedModeTest extends ServiceTreeTest {
         return tree.start(Tools.jrunit("runsvdir", a.toArray(String[]::new)), "/bin:/usr/bin");
     }
 
-    record Sv(int exit, String out) {}
-
     /** Debian's sv. */
-    Sv sv(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Tools.runit("sv")));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return new Sv(p.exitValue(), out);
+    Tools.Ran sv(String... args) throws Exception {
+        return Tools.runitSv(args);
     }
 
     static SuperviseStatus status(Path serviceDir) {
@@ -86,13 +78,13 @@ class HostedModeTest extends ServiceTreeTest {
         assertEquals("runsvdir", Procs.comm(p.pid()));
         assertEquals(List.of("runsvdir", "--hosted", "service"), Procs.cmdline(p.pid()));
 
-        Sv st = sv("status", a.toString());
+        Tools.Ran st = sv("status", a.toString());
         assertEquals(0, st.exit());
         assertTrue(st.out().matches("run: " + a + ": \\(pid \\d+\\) \\d+s; run: log: \\(pid \\d+\\) \\d+s\\n"), st.out());
         int before = status(b).pid();
         assertEquals(0, sv("-w", "30", "restart", b.toString()).exit());
         Await.until("b restarted", () -> running(b) && status(b).pid() != before);
-        Sv down = sv("-w", "30", "down", b.toString());
+        Tools.Ran down = sv("-w", "30", "down", b.toString());
         assertEquals(0, down.exit(), down.out());
         assertTrue(down.out().startsWith("ok: down: " + b + ": "), down.out());
         assertFalse(Procs.running(before));

@@ -62,6 +62,23 @@ public final class Tools {
         throw new IllegalStateException("Debian's runit is not installed (no " + tool + "): apt-get install runit");
     }
 
+    /** What a finished command printed (stdout and stderr together) and its exit code. */
+    public record Ran(int exit, String out) {}
+
+    /** Runs Debian's {@code sv} with {@code args} to completion (at most 60 s), stdin empty. */
+    public static Ran runitSv(String... args) throws java.io.IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(runit("sv")));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("sv did not exit: " + cmd);
+        }
+        return new Ran(p.exitValue(), out);
+    }
+
     public static boolean runitInstalled() {
         return new File("/usr/bin/runsv").canExecute() && new File("/usr/bin/sv").canExecute();
     }
