@@ -7,7 +7,7 @@
 #   sudo bench/logged.sh [RUNS]
 #
 # Boot: N logged services (20 and 100): from runsvdir's start until every log/main/current has its first
-# line (each ./run echoes one, then sleeps). Footprint, 5 s after boot: PSS summed over the supervision
+# line (each ./run echoes one, then sleeps), seen by bench/all_logged.py (stat every 2 ms, no forks). Footprint, 5 s after boot: PSS summed over the supervision
 # tree (runsvdir, runsv's, svlogd's; services excluded) and how many processes that is. Line latency: one
 # logged service that is bench/line_latency.py (write(2) of a line into the log pipe until inotify reports
 # the write of current; lines 3 ms apart), for runit's svlogd, jrunit's svlogd program (spawned: its log/run
@@ -90,21 +90,14 @@ cleanup_all() {
     rm -rf "$WORK"
 }
 
-all_logged() { # DIR N: every service's current has its line
-    local i
-    for i in $(seq 1 "$2"); do [ -s "$1/service/s$i/log/main/current" ] || return 1; done
-}
-
 # run MODE N RUN: "BOOT_MS PSS_KB PROCESSES"
 run() {
     local mode=$1 n=$2 dir=$WORK/$1-$2-$3 t0 t1 pss=0 count=0 p
     make_tree "$dir" "$n" "$LOGRUN"
+    for i in $(seq 1 "$n"); do echo "$dir/service/s$i/log/main/current"; done > "$dir/currents"
     t0=$(now_ms)
     start "$mode" "$dir"
-    until all_logged "$dir" "$n"; do
-        sleep 0.005
-        [ $(( $(now_ms) - t0 )) -gt 120000 ] && { echo "boot $mode $n: timed out (stderr: $(head -c 500 "$dir/stderr"))" >&2; break; }
-    done
+    python3 "$BENCH/all_logged.py" 120 < "$dir/currents" || echo "boot $mode $n: timed out (stderr: $(head -c 500 "$dir/stderr"))" >&2
     t1=$(now_ms)
     sleep 5
     for p in $(supervision "$RUNSVDIR_PID"); do pss=$(( pss + $(pss_kb "$p") )); count=$(( count + 1 )); done

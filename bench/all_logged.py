@@ -1,0 +1,18 @@
+#!/usr/bin/env python3
+"""Waits until every FILE named on stdin is non-empty (one path a line), polling every 2 ms without
+forking (bench/logged.sh's boot timer: a shell loop forks a `sleep` per round, which on 2 cores slows
+the very boot it times). Exits 1 after TIMEOUT seconds (argv[1], default 120)."""
+import os
+import sys
+import time
+
+files = [l.rstrip("\n") for l in sys.stdin if l.strip()]
+deadline = time.monotonic() + float(sys.argv[1] if len(sys.argv) > 1 else 120)
+pending = files
+while pending:
+    pending = [f for f in pending if not (os.path.exists(f) and os.stat(f).st_size > 0)]
+    if not pending:
+        break
+    if time.monotonic() > deadline:
+        sys.exit("%d of %d still empty, e.g. %s" % (len(pending), len(files), pending[0]))
+    time.sleep(0.002)
