@@ -7,7 +7,7 @@
 #   sudo bench/logged.sh [RUNS]
 #
 # Boot: N logged services (20 and 100): from runsvdir's start until every log/main/current has its first
-# line (each ./run echoes one, then sleeps), seen by bench/all_logged.py (stat every 2 ms, no forks). Footprint, 5 s after boot: PSS summed over the supervision
+# line (each ./run echoes one, then sleeps), seen by bench/all_logged.py (one stat every 2 ms, no forks). Footprint, 5 s after boot: PSS summed over the supervision
 # tree (runsvdir, runsv's, svlogd's; services excluded) and how many processes that is. Line latency: one
 # logged service that is bench/line_latency.py (write(2) of a line into the log pipe until inotify reports
 # the write of current; lines 3 ms apart), for runit's svlogd, jrunit's svlogd program (spawned: its log/run
