@@ -57,6 +57,30 @@ logged() { # DIR: a log service as runit's convention has it, which a supervisor
     printf '#!/bin/sh\necho started\nexec sleep 60\n' >"$1/run"
 }
 
+# Restarts (issue #15): a daemon restarts a service rarely, so its restart path never reaches the JIT's
+# thresholds and runs interpreted every time. runsvdir --hosted's training therefore runs a crash loop
+# (./run exits at once: reap, status files, the one-second pause, spawn) with compile thresholds lowered
+# (CompileThresholdScaling, this training run only: JAVA_TOOL_OPTIONS, and that JVM's children are shell
+# scripts), so that the methods of that path are compiled in training and recorded as such in the cache;
+# the launcher runs --hosted with -XX:+AOTCompileEagerly, which compiles them at their first call.
+# runsv's training does not: without eager compilation the record changes nothing, and with it every runsv
+# JVM (runit's layout: one per service) would pay ~250 ms of CPU at start (bench/README.md).
+restart_opts=-XX:CompileThresholdScaling=${JRUNIT_AOT_TRAIN_SCALING:-0.05}
+crash_loop() { # SECONDS DIR...: makes each DIR's service crash-loop for SECONDS, then run as before
+    _secs=$1; shift
+    for _d do
+        mv "$_d/run" "$_d/run.keep"
+        printf '#!/bin/sh\necho crash\nexit 0\n' >"$_d/run.crash"
+        chmod 755 "$_d/run.crash"
+        mv "$_d/run.crash" "$_d/run"
+        _p=$(cat "$_d/supervise/pid" 2>/dev/null)
+        [ -n "$_p" ] && [ "$(cat "/proc/$_p/comm" 2>/dev/null)" = sleep ] && kill -KILL "$_p"
+    done
+    sleep "$_secs"
+    for _d do mv "$_d/run.keep" "$_d/run"; done
+    for _d do until_ok 5 is_up "$_d"; done
+}
+
 # Clients.
 mkdir -p "$work/env" "$work/log.d"
 echo train >"$work/env/JRUNIT_TRAINING"
@@ -100,11 +124,12 @@ for s in a b c d e f; do service "$work/hosted/$s"; done
 logged "$work/hosted/a"
 logged "$work/hosted/b"
 : >"$work/hosted/f/down"
-PATH=$bin:$PATH JRUNIT_AOT_TRAIN=$aot/runsvdir-hosted.aot "$bin/runsvdir" --hosted "$work/hosted" </dev/null >>"$work/log" 2>&1 &
+PATH=$bin:$PATH JRUNIT_AOT_TRAIN=$aot/runsvdir-hosted.aot JAVA_TOOL_OPTIONS="$restart_opts" "$bin/runsvdir" --hosted "$work/hosted" </dev/null >>"$work/log" 2>&1 &
 runsvdir=$!
 for s in a b c d e; do until_ok 60 up_or_gone "$work/hosted/$s" "$runsvdir"; done
 until_ok 10 up_or_gone "$work/hosted/a/log" "$runsvdir"
 until_ok 30 sh -c '[ -s "$1" ] && [ -s "$2" ]' - "$work/hosted/a/log/main/current" "$work/hosted/b/log/main/current"
+crash_loop 8 "$work/hosted/c" "$work/hosted/d" "$work/hosted/e"
 kill -HUP "$runsvdir" 2>/dev/null
 until_ok 30 gone "$runsvdir" || { kill -TERM "$runsvdir"; until_ok 30 gone "$runsvdir"; }
 wait "$runsvdir" 2>/dev/null

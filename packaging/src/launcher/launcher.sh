@@ -56,5 +56,11 @@ if [ -n "${JRUNIT_AOT_TRAIN:-}" ]; then
     unset JRUNIT_AOT_TRAIN
 elif [ -r "$_jrunit_lib/aot/$_jrunit_aot.aot" ]; then
     set -- "-XX:AOTCache=$_jrunit_lib/aot/$_jrunit_aot.aot" '-Xlog:aot*=off,cds*=off' "$@"
+    # runsvdir --hosted: its cache's training ran crash loops with lowered compile thresholds, so the methods
+    # of the restart path are recorded as compiled; AOTCompileEagerly compiles those at their first call
+    # rather than after ~200 (at one restart a second: never, and interpreted every time). Costs the one JVM
+    # ~250-400 ms of CPU on the compiler thread at start-up (bench/restart.py, STARTUP_ROUNDS); not for runsv,
+    # where runit's layout pays it once per service (issue #15, bench/README.md).
+    [ "$_jrunit_aot" = runsvdir-hosted ] && set -- -XX:+UnlockExperimentalVMOptions -XX:+AOTCompileEagerly "$@"
 fi
 exec "$_jrunit_jdk/bin/java" @JVM_OPTS@ "$@"

@@ -37,6 +37,25 @@ class PosixTest {
     }
 
     @Test
+    void renameReplacesTheTargetAndReportsErrnoAsRunitWords() throws Exception {
+        Path dir = Files.createTempDirectory("posix-rename");
+        try {
+            Path from = dir.resolve("status.new"), to = dir.resolve("status");
+            Files.writeString(to, "old");
+            Files.writeString(from, "new");
+            Posix.rename(from.toString(), to.toString());
+            assertEquals("new", Files.readString(to));
+            assertTrue(Files.notExists(from));
+            ErrnoException e = assertThrows(ErrnoException.class, () -> Posix.rename(from.toString(), to.toString()));
+            assertEquals(Errno.ENOENT, e.errno());
+            assertEquals("file does not exist", e.text());
+        } finally {
+            for (String f : new String[] {"status", "status.new"}) Files.deleteIfExists(dir.resolve(f));
+            Files.delete(dir);
+        }
+    }
+
+    @Test
     void spawnedChildHasEmptySignalMaskAndNoIgnoredSignals() throws Exception {
         String status = spawnAndRead("cat /proc/self/status");
         assertTrue(status.contains("SigBlk:\t0000000000000000"), status);

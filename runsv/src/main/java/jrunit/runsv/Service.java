@@ -14,6 +14,11 @@ final class Service {
     final Path dir;
     /** Prefix of its status files in messages, as runit prints them: "supervise/" or "log/supervise/". */
     final String supervisePrefix;
+    /**
+     * supervise/{pid,stat,status} and their *.new, as paths for system calls, made once: every restart
+     * writes them twice, and that code usually runs interpreted.
+     */
+    final String pidNew, pidFile, statNew, statFile, statusNew, statusFile;
 
     int pid;
     /** The log service run in this JVM instead of as a process, or null; {@link #pid} is then this process's. */
@@ -42,6 +47,13 @@ final class Service {
         this.isLog = isLog;
         this.dir = dir;
         this.supervisePrefix = isLog ? "log/supervise/" : "supervise/";
+        String sup = dir.resolve("supervise") + "/";
+        pidNew = sup + "pid.new";
+        pidFile = sup + "pid";
+        statNew = sup + "stat.new";
+        statFile = sup + "stat";
+        statusNew = sup + "status.new";
+        statusFile = sup + "status";
         this.extras = new ServiceExtras(dir, isLog);
         markStart();
     }

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotLinkException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
@@ -914,31 +913,33 @@ public final class Supervisor {
         pidChanged = pending;
     }
 
-    /** runit's update_status: pid (if changed), stat, status, each via *.new and rename. */
+    /**
+     * runit's update_status: pid (if changed), stat, status, each via *.new and rename: the same 12 system
+     * calls as runit (open, write, close, rename per file), each one Posix call on a path made once.
+     */
     private void writeStatus(Service s) {
-        Path sup = s.dir.resolve("supervise");
         String shown = s.supervisePrefix;
         if (pidChanged) {
             byte[] text = s.pid != 0 ? (s.pid + "\n").getBytes(StandardCharsets.US_ASCII) : new byte[0];
-            if (!writeNew(sup.resolve("pid.new"), text, shown + "pid.new", false)) return;
-            if (!rename(sup.resolve("pid.new"), sup.resolve("pid"), "unable to rename pid.new to " + shown + "pid")) return;
+            if (!writeNew(s.pidNew, text, shown + "pid.new", false)) return;
+            if (!rename(s.pidNew, s.pidFile, shown, "pid")) return;
             pidChanged = false;
         }
         s.statusWritten = true;
         SuperviseStatus status = new SuperviseStatus(s.start, s.pid, s.paused, s.want == Want.UP ? 'u' : 'd',
                 s.termSent, s.state);
         byte[] stat = status.statLine(s.want == Want.EXIT).getBytes(StandardCharsets.US_ASCII);
-        if (!writeNew(sup.resolve("stat.new"), stat, shown + "stat.new", false)) return;
-        rename(sup.resolve("stat.new"), sup.resolve("stat"), "unable to rename stat.new to " + shown + "stat");
-        if (!writeNew(sup.resolve("status.new"), status.encode(), shown + "status.new", true)) return;
-        rename(sup.resolve("status.new"), sup.resolve("status"), "unable to rename status.new to " + shown + "status");
+        if (!writeNew(s.statNew, stat, shown + "stat.new", false)) return;
+        rename(s.statNew, s.statFile, shown, "stat");
+        if (!writeNew(s.statusNew, status.encode(), shown + "status.new", true)) return;
+        rename(s.statusNew, s.statusFile, shown, "status");
     }
 
     /** Writes a *.new file as runit does (O_TRUNC|O_CREAT, 0644); false (after a warning) if it must not be renamed. */
-    private boolean writeNew(Path file, byte[] content, String shown, boolean checked) {
+    private boolean writeNew(String file, byte[] content, String shown, boolean checked) {
         int fd;
         try {
-            fd = Posix.open(file.toString(), Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_TRUNC | Posix.O_CREAT | Posix.O_CLOEXEC, 0644);
+            fd = Posix.open(file, Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_TRUNC | Posix.O_CREAT | Posix.O_CLOEXEC, 0644);
         } catch (ErrnoException e) {
             warn("unable to open " + shown + ": " + e.text());
             return false;
@@ -951,7 +952,7 @@ public final class Supervisor {
             if (!checked) return true; // runit does not check the buffered writes of pid and stat
             warn("unable to write " + shown + ": " + e.text());
             try {
-                Files.deleteIfExists(file);
+                Files.deleteIfExists(Path.of(file));
             } catch (IOException ignored) {
                 // as runit: nothing more to do
             }
@@ -965,12 +966,13 @@ public final class Supervisor {
         return true;
     }
 
-    private boolean rename(Path from, Path to, String failure) {
+    /** Renames {@code name}.new to {@code name}; runit's warning ("unable to rename pid.new to supervise/pid: …") if that fails. */
+    private boolean rename(String from, String to, String shown, String name) {
         try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+            Posix.rename(from, to);
             return true;
-        } catch (IOException e) {
-            warn(failure + ": " + Errno.text(e));
+        } catch (ErrnoException e) {
+            warn("unable to rename " + name + ".new to " + shown + name + ": " + e.text());
             return false;
         }
     }
