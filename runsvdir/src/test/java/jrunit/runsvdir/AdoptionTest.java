@@ -200,6 +200,40 @@ class AdoptionTest extends ServiceTreeTest {
         assertTrue(a2 > 0);
     }
 
+    @Test
+    void anInProcessLoggerThatDiedWithItsHostIsReplacedOnTheSamePipe() throws Exception {
+        Path bin = Tools.jrunitBinDir(tmp.resolve("bin"), "svlogd", "chpst");
+        List<String> cmd = new ArrayList<>(Tools.jrunit("runsvdir", "--hosted", "service"));
+        cmd.add(cmd.indexOf("-cp"), "-Djrunit.bin=" + bin);
+        // 1..100; then (once "more" exists) 101..150, which stay in the pipe; then (once "last" exists) 151..200
+        Path q = tree.service(tree.services.resolve("q"), "echo $$ > pid\n"
+                + "i=0; while [ $i -lt 100 ]; do i=$((i+1)); echo \"$$ $i\"; done\n"
+                + "while [ ! -e more ]; do sleep 0.01; done\n"
+                + "while [ $i -lt 150 ]; do i=$((i+1)); echo \"$$ $i\"; done; echo $i > written\n"
+                + "while [ ! -e last ]; do sleep 0.01; done\n"
+                + "while [ $i -lt 200 ]; do i=$((i+1)); echo \"$$ $i\"; done; echo \"$$ END\"; exec sleep 1000");
+        tree.service(q.resolve("log"), "mkdir -p main\nexec svlogd main");
+        Process first = tree.start(cmd, ServiceTree.path(bin.toString()));
+        int service = awaitRun(q);
+        assertEquals(first.pid(), (long) awaitRun(q.resolve("log")), "the logger runs in the host");
+        Await.until("1..100 logged", () -> read(q).contains(service + " 100"));
+        assertEquals(0, sv("pause", q.resolve("log").toString()).exit());
+        Await.until("paused", () -> status(q.resolve("log")).paused());
+        Files.writeString(q.resolve("more"), "");
+        Await.until("101..150 written into the pipe", () -> Files.exists(q.resolve("written")));
+
+        Posix.kill((int) first.pid(), Posix.SIGKILL);
+        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+        Process second = tree.start(cmd, ServiceTree.path(bin.toString()));
+        Await.until("101..150 logged by the new host from the pipe (stderr: " + tree.stderr(second) + ")", LONG,
+                () -> read(q).contains(service + " 150"));
+        assertEquals(service, status(q).pid(), "adopted");
+        assertEquals(second.pid(), (long) status(q.resolve("log")).pid());
+        assertEquals(List.of(service), instances(q));
+        Files.writeString(q.resolve("last"), "");
+        checkStreamOfOneInstance(q);
+    }
+
     /** As {@link #checkStream} for a service that was never restarted. */
     private void checkStreamOfOneInstance(Path dir) throws Exception {
         Files.writeString(dir.resolve("stop"), "");
