@@ -57,8 +57,16 @@ class AdoptionTest extends ServiceTreeTest {
         return new Sv(p.exitValue(), out);
     }
 
-    /** Processes running {@code ./run}'s sh in {@code dir}: instances of the service. */
+    /** Processes running {@code ./run}'s sh in {@code dir}: instances of the service (not its children between fork and exec). */
     private static List<Integer> instances(Path dir) {
+        List<Integer> all = runScripts(dir);
+        return all.stream().filter(p -> {
+            String[] st = Procs.stat(p);
+            return st == null || !all.contains(Integer.parseInt(st[1]));
+        }).toList();
+    }
+
+    private static List<Integer> runScripts(Path dir) {
         List<Integer> out = new ArrayList<>();
         for (int pid : Procs.withCwdUnder(dir)) {
             try {
