@@ -256,6 +256,36 @@ class AdoptionTest extends ServiceTreeTest {
     }
 
     @Test
+    void anAdoptedServiceIsStoppedByCommandsAndItsFinishGetsMinusOneZero() throws Exception {
+        Path s = tree.service(tree.services.resolve("f"), "echo $$ > pid; exec sleep 1000");
+        Files.writeString(s.resolve("finish"), "#!/bin/sh\necho \"$1 $2\" >> finished\n");
+        s.resolve("finish").toFile().setExecutable(true, false);
+        Process first = tree.start(Tools.jrunit("runsv", "service/f"), "/bin:/usr/bin");
+        int service = awaitRun(s);
+        Posix.kill((int) first.pid(), Posix.SIGKILL);
+        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+        Process second = tree.start(Tools.jrunit("runsv", "service/f"), "/bin:/usr/bin");
+        Await.until("the new runsv answers", LONG, () -> {
+            try {
+                return sv("status", s.toString()).exit() == 0;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertEquals(service, status(s).pid(), "adopted");
+        Sv down = sv("-w", "30", "down", s.toString());
+        assertEquals(0, down.exit(), down.out());
+        assertTrue(!Procs.running(service), "down stopped the adopted process");
+        // not the new runsv's child: its exit status is unknown
+        Await.until("finish ran", () -> Files.exists(s.resolve("finished")));
+        assertEquals("-1 0\n", Files.readString(s.resolve("finished")));
+        assertEquals(0, sv("-w", "30", "up", s.toString()).exit());
+        assertNotEquals(service, awaitRun(s));
+        assertEquals(0, sv("-w", "30", "exit", s.toString()).exit());
+        assertTrue(second.waitFor(30, TimeUnit.SECONDS));
+    }
+
+    @Test
     void aRecordNamingAnUnrelatedProcessIsIgnoredAndTheProcessNeverSignalled() throws Exception {
         // a live process of the same age as the record, elsewhere: a reused pid or a forged record
         strangerIsIgnored(false);
