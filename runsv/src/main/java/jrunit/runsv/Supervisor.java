@@ -741,7 +741,9 @@ public final class Supervisor {
         int pid = s.pid;
         if (pid == 0) return; // runit's kill(0, …) would signal its whole process group; it never gets here with 0
         try {
-            Posix.kill(pid, signal);
+            // an adopted process is not our child: no zombie of ours holds its pid once it exits
+            if (s.adopted && s.pidfd >= 0) Posix.pidfdSendSignal(s.pidfd, signal);
+            else Posix.kill(pid, signal);
         } catch (ErrnoException e) {
             // runit ignores kill's result too
         }
