@@ -311,6 +311,15 @@ public final class Posix {
         return (int) kernel(SYS_PIDFD_OPEN, pid, 0, 0, "pidfd_open");
     }
 
+    /**
+     * pidfd_send_signal(2): {@code signal} to the process {@code pidfd} refers to, never to another that got
+     * its pid since it exited (ESRCH then). For processes that are not this process's children, whose pid
+     * is not held by a zombie until we reap it.
+     */
+    public static void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
+        kernel(SYS_PIDFD_SEND_SIGNAL, pidfd, signal, 0, "pidfd_send_signal");
+    }
+
     /** prctl(2) with one integer argument. */
     public static int prctl(int option, long arg) throws ErrnoException {
         return (int) kernel(SYS_PRCTL, option, arg, 0, "prctl");
@@ -824,7 +833,7 @@ public final class Posix {
             SYS_SETGROUPS = nr(116, 159), SYS_SETRESUID = nr(117, 147), SYS_SETRESGID = nr(119, 149),
             SYS_GETTID = nr(186, 178), SYS_MKDIRAT = nr(258, 34), SYS_FCHOWNAT = nr(260, 54),
             SYS_FCHMODAT = nr(268, 53), SYS_PIDFD_OPEN = 434, SYS_CLOSE_RANGE = 436,
-            SYS_RENAMEAT2 = nr(316, 276);
+            SYS_RENAMEAT2 = nr(316, 276), SYS_PIDFD_SEND_SIGNAL = 424;
 
     private static long nr(long x86, long arm) {
         return ARM ? arm : x86;

@@ -107,6 +107,21 @@ class PosixTest {
     }
 
     @Test
+    void pidfdSendSignalReachesTheProcessAndFailsOnceItIsGone() throws Exception {
+        int pid = Posix.spawn(Posix.Spawn.of("/bin/sleep", List.of("sleep", "1000"), 0, 1, 2));
+        int pfd = Posix.pidfdOpen(pid);
+        try {
+            Posix.pidfdSendSignal(pfd, Posix.SIGTERM);
+            Posix.Exited e = Posix.waitpid(pid, 0);
+            assertEquals(Posix.SIGTERM, e.termSignal());
+            ErrnoException gone = assertThrows(ErrnoException.class, () -> Posix.pidfdSendSignal(pfd, Posix.SIGTERM));
+            assertEquals(3, gone.errno(), "ESRCH");
+        } finally {
+            Posix.close(pfd);
+        }
+    }
+
+    @Test
     void pidfdBecomesReadableWhenChildExits() throws Exception {
         int pid = Posix.spawn(Posix.Spawn.of("/bin/sh", List.of("sh", "-c", "exit 0"), 0, 1, 2));
         int pfd = Posix.pidfdOpen(pid);

@@ -15,7 +15,15 @@ public final class Runsv {
     private Runsv() {}
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        FailFast.install("runsv " + (args.length == 1 ? args[0] : "") + ": fatal: internal error: ");
+        int code;
+        try {
+            code = run(args);
+        } catch (Error e) {
+            FailFast.exit(e);
+            return;
+        }
+        System.exit(code);
     }
 
     /** Supervises until told to exit; returns runsv's exit code (1 usage, 111 fatal, 0 after {@code x} or TERM). */

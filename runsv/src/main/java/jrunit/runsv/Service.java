@@ -25,6 +25,11 @@ final class Service {
     InProcessLogger inProcess;
     /** pidfd of {@link #pid} (the logger's done pipe for {@link #inProcess}), -1 when there is no child. */
     int pidfd = -1;
+    /**
+     * {@link #pid} was left running by a supervisor that died and taken over at set-up ({@link Adoption}): it
+     * may not be this process's child, so its end is seen on its pidfd and its exit status may be unknown.
+     */
+    boolean adopted;
     /** The last spawn's exec failed: a child that exited with 111 is still to be reaped (runit's child would have). */
     boolean execFailed;
     State state = State.DOWN;
@@ -35,6 +40,8 @@ final class Service {
     Tai64n start;
     long startNanos;
     int waitStatus;
+    /** {@link #waitStatus} of an adopted process whose exit status could not be collected (it was not our child). */
+    static final int UNKNOWN_STATUS = -1;
     /** Its status files have been written since the supervisor started (the first write waits for start()). */
     boolean statusWritten;
 

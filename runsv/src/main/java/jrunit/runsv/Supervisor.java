@@ -182,6 +182,52 @@ public final class Supervisor {
         // before anything is started.
         checkOk(dir.resolve("supervise/ok"), "unable to read supervise/ok");
         if (log != null) checkOk(dir.resolve("log/supervise/ok"), "unable to read log/supervise/ok");
+        adopt();
+    }
+
+    /**
+     * Takes over what a supervisor that died left running ({@link Adoption}): the service and the log
+     * service as the records name them, and the log pipe again, both ends, reopened through the adopted
+     * service's descriptor 1 (or the adopted logger's 0). Nothing adopted: runit's start, unchanged.
+     */
+    private void adopt() {
+        Adoption.Running m = Adoption.find(dir);
+        Adoption.Running l = log == null ? null : Adoption.find(log.dir);
+        if (log != null && (m != null || l != null)) {
+            int[] pipe = m != null ? Adoption.reopenPipe(m.pid(), 1) : null;
+            if (l != null) {
+                String logPipe = Adoption.pipeOf(l.pid(), 0);
+                if (pipe == null && m == null) pipe = Adoption.reopenPipe(l.pid(), 0);
+                else if (pipe == null || logPipe == null || !logPipe.equals(Adoption.pipeOf(Posix.getpid(), pipe[0]))) {
+                    l = null; // it reads another pipe than the service writes: not this service's logger any more
+                }
+            }
+            if (pipe != null) {
+                closeQuietly(logRead);
+                closeQuietly(logWrite);
+                logRead = pipe[0];
+                logWrite = pipe[1];
+            }
+        }
+        if (m != null) take(main, m);
+        if (l != null) take(log, l);
+    }
+
+    private void take(Service s, Adoption.Running r) {
+        try {
+            s.pidfd = Posix.pidfdOpen(r.pid());
+        } catch (ErrnoException e) {
+            return; // gone meanwhile: started afresh
+        }
+        s.pid = r.pid();
+        s.adopted = true;
+        s.state = State.RUN;
+        s.start = r.record().since();
+        s.startNanos = System.nanoTime() - r.ageNanos();
+        s.want = r.record().want() == 'u' ? Want.UP : Want.DOWN;
+        s.paused = r.record().paused();
+        s.termSent = r.record().termSent();
+        pidChanged = true;
     }
 
     private void makeSuperviseDir(Service s, String shownAs) throws SupervisorException {
@@ -441,6 +487,7 @@ public final class Supervisor {
         for (Service s : log == null ? List.of(main) : List.of(main, log)) {
             Integer status = s.execFailed ? Integer.valueOf(111 << 8)
                     : s.inProcess != null ? s.inProcess.exitStatus()
+                    : s.adopted ? reapAdopted(s)
                     : s.pid != 0 ? reap(s.pid) : null;
             if (status == null) continue;
             steps.addFirst(this::reapChildren);
@@ -477,6 +524,7 @@ public final class Supervisor {
     private void forgetChild(Service s) {
         s.extras.childGone(this::warn);
         s.pid = 0;
+        s.adopted = false;
         s.execFailed = false;
         if (s.inProcess != null) {
             s.inProcess.close(); // its pidfd is the logger's done pipe
@@ -692,7 +740,9 @@ public final class Supervisor {
         int pid = s.pid;
         if (pid == 0) return; // runit's kill(0, …) would signal its whole process group; it never gets here with 0
         try {
-            Posix.kill(pid, signal);
+            // an adopted process is not our child: no zombie of ours holds its pid once it exits
+            if (s.adopted && s.pidfd >= 0) Posix.pidfdSendSignal(s.pidfd, signal);
+            else Posix.kill(pid, signal);
         } catch (ErrnoException e) {
             // runit ignores kill's result too
         }
@@ -792,7 +842,8 @@ public final class Supervisor {
         if (finishing) {
             int w = s.waitStatus;
             boolean crashed = (w & 0x7f) != 0;
-            argv = List.of("./finish", crashed ? "-1" : Integer.toString((w >> 8) & 0xff), Integer.toString(w & 0xff));
+            if (w == Service.UNKNOWN_STATUS) argv = List.of("./finish", "-1", "0"); // an adopted process that was not our child
+            else argv = List.of("./finish", crashed ? "-1" : Integer.toString((w >> 8) & 0xff), Integer.toString(w & 0xff));
         } else {
             argv = List.of("./run");
         }
@@ -897,6 +948,23 @@ public final class Supervisor {
         } catch (ErrnoException e) {
             return 0;
         }
+    }
+
+    /**
+     * An adopted process's end: its pidfd readable. Its wait status if it is our child after all (this
+     * process is PID 1 or the subreaper it was reparented to), else {@link Service#UNKNOWN_STATUS}.
+     */
+    private static Integer reapAdopted(Service s) {
+        if (s.pidfd >= 0 && !readable(s.pidfd)) return null;
+        try {
+            Posix.Exited e = Posix.waitpid(s.pid, Posix.WNOHANG);
+            if (e.pid() == s.pid) return e.status();
+            if (s.pidfd >= 0) return null; // our child, exiting but not yet a zombie
+        } catch (ErrnoException e) {
+            // ECHILD: not our child
+        }
+        if (s.pidfd < 0 && Adoption.startMillis(s.pid) != null) return null; // no pidfd: alive as long as it is there
+        return Service.UNKNOWN_STATUS;
     }
 
     // ------------------------------------------------------------------ supervise/ files

@@ -53,7 +53,15 @@ public final class Runsvdir {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        jrunit.runsv.FailFast.install("runsvdir " + (args.length > 0 ? args[args.length - 1] : "") + ": fatal: internal error: ");
+        int code;
+        try {
+            code = run(args);
+        } catch (Error e) {
+            jrunit.runsv.FailFast.exit(e);
+            return;
+        }
+        System.exit(code);
     }
 
     /** Runs runsvdir until a signal ends it; returns the exit code. */

@@ -71,9 +71,12 @@ class ContainerModeTest extends ServiceTreeTest {
             return s.isEmpty() ? null : Integer.parseInt(s);
         });
         // adopted by runsvdir (subreaper), then reaped when it exits: no zombie left
-        String[] st = Procs.stat(orphan);
-        assertTrue(st != null, "the orphan sleeps 4 s: still there");
-        assertEquals(String.valueOf(p.pid()), st[1], "orphan adopted by runsvdir");
+        // its parent (sh -c) writes orphan.pid before it exits: the orphan is reparented a moment later
+        Await.until("orphan " + orphan + " adopted by runsvdir", () -> {
+            String[] st = Procs.stat(orphan);
+            assertTrue(st != null, "the orphan sleeps 4 s: still there");
+            return st[1].equals(String.valueOf(p.pid()));
+        });
         Await.until("orphan " + orphan + " reaped", Duration.ofSeconds(30), () -> Procs.stat(orphan) == null);
         assertShutDownCleanly(p, p.pid());
     }

@@ -36,8 +36,13 @@ public final class Await {
 
     /** Polls {@code value} until it is non-null, and returns it. */
     public static <T> T value(String what, Supplier<T> value) {
+        return value(what, DEFAULT, value);
+    }
+
+    /** Polls {@code value} until it is non-null or {@code deadline} has passed, and returns it. */
+    public static <T> T value(String what, Duration deadline, Supplier<T> value) {
         Object[] box = new Object[1];
-        until(what, () -> (box[0] = value.get()) != null);
+        until(what, deadline, () -> (box[0] = value.get()) != null);
         @SuppressWarnings("unchecked") T t = (T) box[0];
         return t;
     }

@@ -39,6 +39,8 @@ public final class Tools {
         List<String> cmd = new ArrayList<>(List.of(JAVA, "-XX:+UseSerialGC", "-XX:-MaxFDLimit", "-XX:TieredStopAtLevel=1",
                 "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED",
                 "-Djrunit.argv0=" + argv0));
+        // as packaging's daemon launchers: an OutOfMemoryError ends the JVM (see runsv's FailFast)
+        if (tool.equals("runsv") || tool.equals("runsvdir") || tool.equals("svlogd")) cmd.add(cmd.indexOf("-Djrunit.argv0=" + argv0), "-XX:+ExitOnOutOfMemoryError");
         // as packaging's sv launcher: sv's FIFO calls then go through the JDK's natives (Posix, JdkFileNatives)
         if (tool.equals("sv")) {
             cmd.addAll(List.of("--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED", "-Djdk.reflect.useNativeAccessorOnly=true"));
