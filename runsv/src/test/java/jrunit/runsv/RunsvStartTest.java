@@ -156,9 +156,14 @@ class RunsvStartTest extends SupervisedTest {
             String status = Files.readString(Path.of("/proc/" + pid + "/status"));
             assertTrue(status.contains("SigBlk:\t0000000000000000"), status);
             assertTrue(status.contains("SigIgn:\t0000000000000000"), status);
-            try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
-                assertEquals(List.of("0", "1", "2"), fds.map(p -> p.getFileName().toString()).sorted().toList());
-            }
+            // the kernel renames the task before it closes the close-on-exec descriptors (sh's script): wait for both
+            Await.until(pid + " has only descriptors 0, 1, 2", () -> {
+                try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+                    return fds.map(p -> p.getFileName().toString()).sorted().toList().equals(List.of("0", "1", "2"));
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
             // the run scripts here are sh, which sets PWD itself before exec
             assertEquals(environWithoutPwd(s.pid()), environWithoutPwd(pid), "same environment as runsv");
             assertEquals(Files.readString(Path.of("/proc/" + s.pid() + "/limits")),
