@@ -56,6 +56,16 @@ final class Adoption {
         return new Running(pid, record, age);
     }
 
+    /** Whether {@code serviceDir/supervise/status} says the service was running (whatever became of it). */
+    static boolean recordedRunning(Path serviceDir) {
+        try {
+            byte[] b = Files.readAllBytes(serviceDir.resolve("supervise/status"));
+            return b.length == SuperviseStatus.SIZE && SuperviseStatus.decode(b).state() == State.RUN;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** When {@code pid} started, in Unix milliseconds (from /proc/PID/stat and /proc/uptime); null if unreadable or not alive. */
     static Long startMillis(int pid) {
         try {

@@ -50,6 +50,7 @@ public final class Runsv {
         }
         loopRef[0] = loop;
         Supervisor[] supervisor = new Supervisor[1];
+        PipeHolder pipeHolder = new PipeHolder(text -> System.err.print("runsv " + dir + ": warning: " + text + "\n"));
         // As runit's runsv, TERM is taken before anything else and acted on once the loop runs.
         Signal.handle(new Signal("TERM"), sig -> loop.execute(() -> {
             if (supervisor[0] != null) supervisor[0].terminate();
@@ -66,7 +67,7 @@ public final class Runsv {
             }
         }));
         try {
-            supervisor[0] = Supervisor.open(Path.of(dir), dir);
+            supervisor[0] = Supervisor.open(Path.of(dir), dir, pipeHolder);
         } catch (SupervisorException e) {
             return fatal(dir, e.getMessage());
         } catch (InvalidPathException e) {
@@ -74,6 +75,7 @@ public final class Runsv {
         }
         loop.add(supervisor[0]);
         loop.run();
+        pipeHolder.close(); // an orderly exit: nothing is left to hold
         return exitCode[0];
     }
 

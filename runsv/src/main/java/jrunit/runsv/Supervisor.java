@@ -52,6 +52,9 @@ public final class Supervisor {
     private final Service main;
     private final Service log;
     private int logRead = -1, logWrite = -1;
+    /** Keeps the log pipe open while no host is alive, if the logger runs in this JVM; null: none. */
+    private PipeHolder pipeHolder;
+    private boolean pipeHeld;
     /** runsv's own descriptors 0, 1, 2 (-1 where closed), which the children inherit. */
     private final int[] stdio;
     /** runit keeps a single "pid changed" flag for both services; so do we (it decides when a pid file is rewritten). */
@@ -97,6 +100,14 @@ public final class Supervisor {
      * @throws SupervisorException with runit's fatal text; nothing is left open
      */
     public static Supervisor open(Path dir, String name) throws SupervisorException {
+        return open(dir, name, null);
+    }
+
+    /**
+     * As {@link #open(Path, String)}, with the {@link PipeHolder} of the hosting process: it holds the log
+     * pipe while an in-process logger runs, and gives back the pipe of a service that died while no host was.
+     */
+    public static Supervisor open(Path dir, String name, PipeHolder pipeHolder) throws SupervisorException {
         if (dir.toString().isEmpty()) throw new SupervisorException("unable to change to directory: " + Errno.text(Errno.ENOENT));
         Path abs = dir.toAbsolutePath(); // not normalised: "a/../b" means what chdir makes of it
         try {
@@ -132,6 +143,7 @@ public final class Supervisor {
             warnLine(name, "unable to stat() ./log: : " + Errno.text(e));
         }
         Supervisor s = new Supervisor(abs, name, main, log, stdio);
+        s.pipeHolder = pipeHolder;
         try {
             s.setUp();
         } catch (SupervisorException | RuntimeException e) {
@@ -193,7 +205,7 @@ public final class Supervisor {
     private void adopt() {
         Adoption.Running m = Adoption.find(dir);
         Adoption.Running l = log == null ? null : Adoption.find(log.dir);
-        if (log != null && (m != null || l != null)) {
+        if (log != null) {
             int[] pipe = m != null ? Adoption.reopenPipe(m.pid(), 1) : null;
             if (l != null) {
                 String logPipe = Adoption.pipeOf(l.pid(), 0);
@@ -201,6 +213,11 @@ public final class Supervisor {
                 else if (pipe == null || logPipe == null || !logPipe.equals(Adoption.pipeOf(Posix.getpid(), pipe[0]))) {
                     l = null; // it reads another pipe than the service writes: not this service's logger any more
                 }
+            }
+            if (pipe == null && l == null && pipeHolder != null && (m != null || Adoption.recordedRunning(dir))) {
+                // the logger ran in a host that died: what the service wrote since (and, if it died too,
+                // before its end) waits in the pipe a holder kept
+                pipe = pipeHolder.reopenPrevious(dir);
             }
             if (pipe != null) {
                 closeQuietly(logRead);
@@ -916,6 +933,10 @@ public final class Supervisor {
             return false; // out of descriptors: the spawn reports it as runit would
         }
         s.extras.inProcessRun(this::warn);
+        if (pipeHolder != null && !pipeHeld) {
+            pipeHolder.hold(dir, logRead);
+            pipeHeld = true;
+        }
         s.markStart();
         s.state = State.RUN;
         s.inProcess = logger;
@@ -1079,6 +1100,8 @@ public final class Supervisor {
         }
         if (script != null) closeQuietly(script.pidfd());
         for (int[] stray : strays) closeQuietly(stray[1]);
+        if (pipeHeld) pipeHolder.release(dir);
+        pipeHeld = false;
         closeQuietly(logRead);
         closeQuietly(logWrite);
         logRead = logWrite = -1;

@@ -3,6 +3,7 @@ package jrunit.runsvdir;
 import jrunit.common.ErrnoException;
 import jrunit.common.Posix;
 import jrunit.runsv.EventLoop;
+import jrunit.runsv.PipeHolder;
 import jrunit.runsv.Supervisor;
 import jrunit.runsv.SupervisorException;
 import sun.misc.Signal;
@@ -102,11 +103,13 @@ final class HostedMode implements EventLoop.Listener {
     private long hangUpUntil;
     private volatile long tickMillis = TICK_MILLIS;
     private int exitCode = 0;
+    private final PipeHolder pipeHolder;
 
     HostedMode(Invocation inv, Messages messages) {
         Posix.linkAhead(); // while the directory is read and the supervisors set up
         this.inv = inv;
         this.messages = messages;
+        this.pipeHolder = new PipeHolder(text -> messages.write("runsvdir: warning: " + text + "\n"));
         this.dir = Path.of(inv.dir());
         this.table = new ServiceTable(inv.dir(), dir, messages);
         this.reapOrphans = inv.container() || Posix.getpid() == 1;
@@ -136,6 +139,7 @@ final class HostedMode implements EventLoop.Listener {
             }
         });
         loop.run();
+        pipeHolder.close(); // an orderly exit: nothing is left to hold
         return exitCode;
     }
 
@@ -212,7 +216,7 @@ final class HostedMode implements EventLoop.Listener {
         opening.add(h);
         opener.execute(() -> {
             try {
-                Supervisor supervisor = Supervisor.open(pinned, name);
+                Supervisor supervisor = Supervisor.open(pinned, name, pipeHolder);
                 Throwable failure = null;
                 spawning.readLock().lock();
                 try {

@@ -242,6 +242,97 @@ class AdoptionTest extends ServiceTreeTest {
         checkStreamOfOneInstance(q);
     }
 
+    /** runsv (or runsvdir --hosted) with its svlogd run in-process: {@code -Djrunit.bin} names our tools. */
+    private List<String> inProcessHost(String tool, String... args) throws IOException {
+        Path bin = Tools.jrunitBinDir(tmp.resolve("bin"), "svlogd", "chpst");
+        List<String> cmd = new ArrayList<>(Tools.jrunit(tool, args));
+        cmd.add(cmd.indexOf("-cp"), "-Djrunit.bin=" + bin);
+        return cmd;
+    }
+
+    private String inProcessPath() {
+        return ServiceTree.path(tmp.resolve("bin").toString());
+    }
+
+    /**
+     * A service writing "PID N" every few ms, and N into {@code count}; once {@code stop} exists, "PID END",
+     * then it exits ({@code exits}) or sleeps. An instance started after an exit only sleeps.
+     */
+    private Path counter(String name, boolean exits) throws IOException {
+        Path dir = tree.service(tree.services.resolve(name), "[ -e done ] && exec sleep 1000\n"
+                + "echo $$ > pid; i=0\n"
+                + "while [ ! -e stop ]; do i=$((i+1)); echo \"$$ $i\"; echo $i > count; sleep 0.005; done\n"
+                + "echo \"$$ END\"; " + (exits ? "touch done; exit 0" : "exec sleep 1000"));
+        tree.service(dir.resolve("log"), "mkdir -p main\nexec svlogd main");
+        return dir;
+    }
+
+    private static int count(Path dir) {
+        try {
+            return Integer.parseInt(Files.readString(dir.resolve("count")).trim());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    @Test
+    void hostedServiceWritingWhileNoHostIsAliveIsNotKilledAndLosesNoLine() throws Exception {
+        writingWhileNoHostIsAlive(inProcessHost("runsvdir", "--hosted", "service"), "w");
+    }
+
+    @Test
+    void runsvServiceWritingWhileNoHostIsAliveIsNotKilledAndLosesNoLine() throws Exception {
+        writingWhileNoHostIsAlive(inProcessHost("runsv", "service/w"), "w");
+    }
+
+    /**
+     * The in-process logger dies with its host; the service goes on writing (into the pipe the host's
+     * holder keeps open: no SIGPIPE), and the next host adopts it and logs every line.
+     */
+    private void writingWhileNoHostIsAlive(List<String> cmd, String name) throws Exception {
+        Path w = counter(name, false);
+        Process first = tree.start(cmd, inProcessPath());
+        int service = awaitRun(w);
+        assertEquals(first.pid(), (long) awaitRun(w.resolve("log")), "the logger runs in the host");
+        Await.until("lines logged", () -> lineCount(w) > 20);
+        Posix.kill((int) first.pid(), Posix.SIGKILL);
+        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+        int atKill = count(w);
+        Await.until("the service writes on with no host alive (count " + count(w) + ", alive " + Procs.running(service) + ")",
+                LONG, () -> count(w) > atKill + 100 || !Procs.running(service));
+        assertTrue(Procs.running(service), "not killed by SIGPIPE");
+        Process second = tree.start(cmd, inProcessPath());
+        Await.until("adopted by the new host (stderr: " + tree.stderr(second) + ")", LONG,
+                () -> status(w.resolve("log")).pid() == second.pid() && status(w).pid() == service);
+        assertEquals(List.of(service), instances(w));
+        checkStreamOfOneInstance(w);
+    }
+
+    @Test
+    void whatAServiceWroteBeforeDyingWhileNoHostWasAliveIsLoggedByTheNextHost() throws Exception {
+        List<String> cmd = inProcessHost("runsvdir", "--hosted", "service");
+        Path w = counter("d", true);
+        Process first = tree.start(cmd, inProcessPath());
+        int service = awaitRun(w);
+        Await.until("lines logged", () -> lineCount(w) > 20);
+        Posix.kill((int) first.pid(), Posix.SIGKILL);
+        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+        int atKill = count(w);
+        Await.until("more lines written", LONG, () -> count(w) > atKill + 20 || !Procs.running(service));
+        Files.writeString(w.resolve("stop"), "");
+        Await.until("the service ended", LONG, () -> Files.exists(w.resolve("done")) && !Procs.running(service));
+        Process second = tree.start(cmd, inProcessPath());
+        Await.until("its last lines logged by the new host (stderr: " + tree.stderr(second) + ")", LONG,
+                () -> read(w).contains(service + " END"));
+        int n = 0;
+        for (String line : read(w)) {
+            if (line.equals(service + " END")) continue;
+            assertEquals(service + " " + (++n), line);
+        }
+        assertEquals(count(w), n, "every line, once");
+        assertNotEquals(service, awaitRun(w), "started again (it only sleeps now)");
+    }
+
     /** As {@link #checkStream} for a service that was never restarted. */
     private void checkStreamOfOneInstance(Path dir) throws Exception {
         Files.writeString(dir.resolve("stop"), "");
