@@ -9,7 +9,8 @@ Modes, one after the other on trees of their own:
   jrunit  jrunit's runsvdir with jrunit's runsv per service (the host is runsvdir and every runsv);
   runit   Debian's runsvdir and runsv (the same).
 Each service's ./run (the sh itself, comm "run") writes "PID N" every 20 ms; half of them are logged by
-Debian's svlogd (a process: it outlives its supervisor). A cycle: wait until every service is supervised,
+Debian's svlogd (a process: it outlives its supervisor), or with LOGGER=inprocess by `exec svlogd main`
+(jrunit runs it inside the host, which dies with it). A cycle: wait until every service is supervised,
 let it run 0.5 s, KILL the host (runsvdir, then every runsv), start a new runsvdir, and measure the time
 from that start until every service is supervised again (supervise/ok has a reader and supervise/status
 says run with a live pid). Then count instances of each service (processes whose cwd is its directory
@@ -24,6 +25,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("JRUNIT_BIN", os.path.join(ROOT, "packaging/target/jrunit/bin"))
 CYCLES = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 SERVICES = int(sys.argv[2]) if len(sys.argv) > 2 else 6
+# LOGGER=inprocess: log/run is `exec svlogd main`, which jrunit runs inside the host (its pipes kept open
+# between hosts by the host's jrunit-pipes holder); runit runs Debian's svlogd for it
+IN_PROCESS = os.environ.get("LOGGER", "process") == "inprocess"
 
 
 def write(path, text, mode=0o755):
@@ -44,7 +48,8 @@ def make_tree(work):
               "echo \"$$ END\"; exec sleep 100000\n")
         if i % 2 == 0:
             os.makedirs(os.path.join(d, "log"))
-            write(os.path.join(d, "log/run"), "#!/bin/sh\nmkdir -p main\nexec /usr/bin/svlogd main\n")
+            svlogd = "svlogd" if IN_PROCESS else "/usr/bin/svlogd"
+            write(os.path.join(d, "log/run"), "#!/bin/sh\nmkdir -p main\nexec %s main\n" % svlogd)
         dirs.append(d)
     os.utime(svc, (time.time() - 10, time.time() - 10))
     return dirs
@@ -59,7 +64,7 @@ def start_host(mode, work):
         env["PATH"] = BIN + ":/usr/bin:/bin"
         cmd = [os.path.join(BIN, "runsvdir"), "-P", "service"]
     else:
-        env["PATH"] = "/usr/bin:/bin"
+        env["PATH"] = (BIN + ":" if IN_PROCESS else "") + "/usr/bin:/bin"
         cmd = [os.path.join(BIN, "runsvdir"), "--hosted", "-P", "service"]
     return subprocess.Popen(cmd, cwd=work, env=env, stdin=subprocess.DEVNULL,
                             stdout=open(os.path.join(work, "host.out"), "ab"), stderr=subprocess.STDOUT)

@@ -320,6 +320,27 @@ public final class Posix {
         kernel(SYS_PIDFD_SEND_SIGNAL, pidfd, signal, 0, "pidfd_send_signal");
     }
 
+    /**
+     * The wait status of the process {@code pidfd} refers to, from the kernel's record of its exit (ioctl
+     * PIDFD_GET_INFO asking for PIDFD_INFO_EXIT, Linux 6.15). The kernel keeps it once the process's parent
+     * has reaped it, so it serves a process that is not our child. Null while it is not reaped yet; thrown
+     * (ENOTTY, EINVAL, ESRCH) where the kernel keeps no such record.
+     */
+    public static Integer pidfdExitStatus(int pidfd) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(a);
+            MemorySegment info = a.allocate(PIDFD_INFO_SIZE, 8);
+            info.set(JAVA_LONG, 0, PIDFD_INFO_EXIT);
+            check(sys(st, SYS_IOCTL, pidfd, PIDFD_GET_INFO, info.address()), st, "ioctl PIDFD_GET_INFO");
+            if ((info.get(JAVA_LONG, 0) & PIDFD_INFO_EXIT) == 0) return null;
+            return info.get(JAVA_INT, PIDFD_INFO_EXIT_CODE);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
     /** prctl(2) with one integer argument. */
     public static int prctl(int option, long arg) throws ErrnoException {
         return (int) kernel(SYS_PRCTL, option, arg, 0, "prctl");
@@ -818,6 +839,9 @@ public final class Posix {
     private static final long SIGSET_SIZE = 128, FILE_ACTIONS_SIZE = 80, SPAWNATTR_SIZE = 336;
     /** The kernel's struct sigaction (not glibc's): handler, flags, [restorer,] an 8-byte mask; zeroed = SIG_DFL. */
     private static final long KERNEL_SIGACTION_SIZE = 32;
+    // linux/pidfd.h: struct pidfd_info, first version (64 bytes; exit_code at 60), _IOWR(0xFF, 11, it)
+    private static final long PIDFD_INFO_SIZE = 64, PIDFD_INFO_EXIT = 1L << 3, PIDFD_INFO_EXIT_CODE = 60,
+            PIDFD_GET_INFO = (3L << 30) | (PIDFD_INFO_SIZE << 16) | (0xFFL << 8) | 11;
     private static final long AT_FDCWD = -100, S_IFIFO = 0010000, AT_SYMLINK_NOFOLLOW = 0x100;
 
     // System call numbers: x86_64, aarch64 (the generic table).
@@ -833,7 +857,7 @@ public final class Posix {
             SYS_SETGROUPS = nr(116, 159), SYS_SETRESUID = nr(117, 147), SYS_SETRESGID = nr(119, 149),
             SYS_GETTID = nr(186, 178), SYS_MKDIRAT = nr(258, 34), SYS_FCHOWNAT = nr(260, 54),
             SYS_FCHMODAT = nr(268, 53), SYS_PIDFD_OPEN = 434, SYS_CLOSE_RANGE = 436,
-            SYS_RENAMEAT2 = nr(316, 276), SYS_PIDFD_SEND_SIGNAL = 424;
+            SYS_RENAMEAT2 = nr(316, 276), SYS_PIDFD_SEND_SIGNAL = 424, SYS_IOCTL = nr(16, 29);
 
     private static long nr(long x86, long arm) {
         return ARM ? arm : x86;

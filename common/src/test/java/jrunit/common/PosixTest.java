@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -119,6 +121,28 @@ class PosixTest {
         } finally {
             Posix.close(pfd);
         }
+    }
+
+    @Test
+    void pidfdExitStatusIsKnownOnceTheProcessIsReaped() throws Exception {
+        assumeTrue(exitRecordKept(), "the kernel keeps no exit record for pidfds (Linux < 6.15)");
+        int pid = Posix.spawn(Posix.Spawn.of("/bin/sh", List.of("sh", "-c", "exit 7"), 0, 1, 2));
+        int pfd = Posix.pidfdOpen(pid);
+        try {
+            short[] rev = new short[1];
+            assertEquals(1, Posix.poll(new int[] {pfd}, new short[] {Posix.POLLIN}, rev, 20_000));
+            assertNull(Posix.pidfdExitStatus(pfd), "exited, not reaped yet: no record");
+            assertEquals(7 << 8, Posix.waitpid(pid, 0).status());
+            assertEquals(7 << 8, Posix.pidfdExitStatus(pfd));
+        } finally {
+            Posix.close(pfd);
+        }
+    }
+
+    private static boolean exitRecordKept() {
+        String[] v = System.getProperty("os.version").split("[.-]");
+        int major = Integer.parseInt(v[0]), minor = Integer.parseInt(v[1]);
+        return major > 6 || (major == 6 && minor >= 15);
     }
 
     @Test

@@ -42,6 +42,8 @@ final class Service {
     int waitStatus;
     /** {@link #waitStatus} of an adopted process whose exit status could not be collected (it was not our child). */
     static final int UNKNOWN_STATUS = -1;
+    /** When an adopted process was seen to exit while its parent had not reaped it yet (System.nanoTime, never 0); 0 otherwise. */
+    long exitSeenAt;
     /** Its status files have been written since the supervisor started (the first write waits for start()). */
     boolean statusWritten;
 

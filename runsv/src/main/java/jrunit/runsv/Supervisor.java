@@ -45,6 +45,8 @@ import java.util.function.Consumer;
  */
 public final class Supervisor {
     private static final long SECOND = 1_000_000_000L;
+    /** How long the kernel's record of an adopted process's exit is waited for (its parent reaps it). */
+    private static final long EXIT_RECORD_WAIT = 2 * SECOND;
     private static final int S_IFMT = 0170000, S_IFIFO = 0010000, S_IXUSR = 0100;
 
     private final Path dir;
@@ -416,10 +418,10 @@ public final class Supervisor {
             return;
         }
         fds.add(main.controlRead);
-        if (main.pidfd >= 0) fds.add(main.pidfd);
+        if (main.pidfd >= 0 && main.exitSeenAt == 0) fds.add(main.pidfd); // once exited, it stays readable
         if (log != null) {
             fds.add(log.controlRead);
-            if (log.pidfd >= 0) fds.add(log.pidfd);
+            if (log.pidfd >= 0 && log.exitSeenAt == 0) fds.add(log.pidfd);
         }
         for (int[] stray : strays) fds.add(stray[1]);
     }
@@ -434,6 +436,11 @@ public final class Supervisor {
         if (sleepUntil != 0) return sleepUntil;
         if (script != null) return Long.MAX_VALUE;
         if (wakeRequested || main.execFailed || (log != null && log.execFailed)) return Long.MIN_VALUE;
+        // an adopted process's exit record is looked for every 10 ms while its parent has not reaped it
+        if (main.exitSeenAt != 0 || (log != null && log.exitSeenAt != 0)) {
+            if (lookAt == 0) lookAt = System.nanoTime() + SECOND / 100;
+            return lookAt;
+        }
         // a child without a pidfd (pidfd_open failed) is looked for every 100 ms
         if ((main.pid != 0 && main.pidfd < 0) || (log != null && log.pid != 0 && log.pidfd < 0)) {
             if (lookAt == 0) lookAt = System.nanoTime() + SECOND / 10;
@@ -973,18 +980,34 @@ public final class Supervisor {
 
     /**
      * An adopted process's end: its pidfd readable. Its wait status if it is our child after all (this
-     * process is PID 1 or the subreaper it was reparented to), else {@link Service#UNKNOWN_STATUS}.
+     * process is PID 1 or the subreaper it was reparented to); else the kernel's record of its exit, kept
+     * once its parent has reaped it (Linux 6.15), waited for up to {@link #EXIT_RECORD_WAIT}; else
+     * {@link Service#UNKNOWN_STATUS}.
      */
     private static Integer reapAdopted(Service s) {
-        if (s.pidfd >= 0 && !readable(s.pidfd)) return null;
-        try {
-            Posix.Exited e = Posix.waitpid(s.pid, Posix.WNOHANG);
-            if (e.pid() == s.pid) return e.status();
-            if (s.pidfd >= 0) return null; // our child, exiting but not yet a zombie
-        } catch (ErrnoException e) {
-            // ECHILD: not our child
+        if (s.exitSeenAt == 0) {
+            if (s.pidfd >= 0 && !readable(s.pidfd)) return null;
+            try {
+                Posix.Exited e = Posix.waitpid(s.pid, Posix.WNOHANG);
+                if (e.pid() == s.pid) return e.status();
+                if (s.pidfd >= 0) return null; // our child, exiting but not yet a zombie
+            } catch (ErrnoException e) {
+                // ECHILD: not our child
+            }
+            if (s.pidfd < 0) return Adoption.startMillis(s.pid) != null ? null : Service.UNKNOWN_STATUS;
+            s.exitSeenAt = System.nanoTime() | 1;
         }
-        if (s.pidfd < 0 && Adoption.startMillis(s.pid) != null) return null; // no pidfd: alive as long as it is there
+        try {
+            Integer status = Posix.pidfdExitStatus(s.pidfd);
+            if (status != null) {
+                s.exitSeenAt = 0;
+                return status;
+            }
+            if (System.nanoTime() - s.exitSeenAt < EXIT_RECORD_WAIT) return null; // its parent has not reaped it yet
+        } catch (ErrnoException e) {
+            // a kernel that keeps no exit record
+        }
+        s.exitSeenAt = 0;
         return Service.UNKNOWN_STATUS;
     }
 
