@@ -48,6 +48,10 @@ def make_tree(work):
               "echo \"$$ END\"; exec sleep 100000\n")
         if i % 2 == 0:
             os.makedirs(os.path.join(d, "log"))
+            # a logger killed with its host leaves current as an unfinished @….u file at its next start, one
+            # per cycle: keep them all (svlogd's default keeps 10 old files)
+            os.makedirs(os.path.join(d, "log/main"))
+            write(os.path.join(d, "log/main/config"), "n1000\n", 0o644)
             svlogd = "svlogd" if IN_PROCESS else "/usr/bin/svlogd"
             write(os.path.join(d, "log/run"), "#!/bin/sh\nmkdir -p main\nexec %s main\n" % svlogd)
         dirs.append(d)

@@ -73,6 +73,24 @@ final class ServiceExtras {
         removeReadyFile(warn);
     }
 
+    /**
+     * At set-up, for a run adopted from a supervisor that was killed: the ready file it left stays if it
+     * says this run became ready (a 12-byte label not before the run's start); anything else goes, which
+     * means "ready when running" (the run's notification pipe died with that supervisor).
+     */
+    void keepReadyFileOfAdoptedRun(jrunit.common.Tai64n since, Consumer<String> warn) {
+        try {
+            byte[] label = Files.readAllBytes(readyFile());
+            if (label.length == 12 && !jrunit.common.Tai64n.unpack(label, 0).toInstant().isBefore(since.toInstant())) {
+                readyContent = label;
+                return;
+            }
+        } catch (IOException | RuntimeException e) {
+            // absent or unreadable: removed below
+        }
+        removeStaleReadyFile(warn);
+    }
+
     /** When the supervisor exits: leave nothing that a supervisor knowing nothing of readiness would keep stale. */
     void removeReadyFile(Consumer<String> warn) {
         if (readyContent == null) return;

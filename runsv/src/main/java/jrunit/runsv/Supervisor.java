@@ -172,7 +172,6 @@ public final class Supervisor {
         } catch (ErrnoException e) {
             throw fatal("unable to lock supervise/lock", e);
         }
-        main.extras.removeStaleReadyFile(this::warn);
         if (log != null) {
             makeSuperviseDir(log, "./log/supervise");
             log.lockFd = openLock(log, "log/supervise/lock");
@@ -181,7 +180,6 @@ public final class Supervisor {
             } catch (ErrnoException e) {
                 throw fatal("unable to lock log/supervise/lock", e);
             }
-            log.extras.removeStaleReadyFile(this::warn);
         }
         Path mainControl = dir.resolve("supervise/control");
         openControl(main, mainControl, "supervise/control");
@@ -197,6 +195,10 @@ public final class Supervisor {
         checkOk(dir.resolve("supervise/ok"), "unable to read supervise/ok");
         if (log != null) checkOk(dir.resolve("log/supervise/ok"), "unable to read log/supervise/ok");
         adopt();
+        for (Service s : log == null ? List.of(main) : List.of(main, log)) {
+            if (s.adopted) s.extras.keepReadyFileOfAdoptedRun(s.start, this::warn);
+            else s.extras.removeStaleReadyFile(this::warn);
+        }
     }
 
     /**

@@ -435,6 +435,45 @@ class AdoptionTest extends ServiceTreeTest {
     }
 
     @Test
+    void anAdoptedRunKeepsItsReadinessAndOneNotYetReadyIsReadyWhenRunning() throws Exception {
+        // r says it is ready at once; n never does (its notification pipe dies with its supervisor)
+        Path r = tree.service(tree.services.resolve("r"), "echo $$ > pid; echo >&3; exec sleep 1000");
+        Path n = tree.service(tree.services.resolve("n"), "echo $$ > pid; exec sleep 1000");
+        for (Path d : List.of(r, n)) Files.writeString(d.resolve("notification-fd"), "3\n");
+        Process first = tree.start(Tools.jrunit("runsvdir", "--hosted", "service"), "/bin:/usr/bin");
+        int rPid = awaitRun(r), nPid = awaitRun(n);
+        Await.until("r ready", () -> fileSize(r.resolve("supervise/ready")) == 12);
+        Await.until("n not ready", () -> fileSize(n.resolve("supervise/ready")) == 0);
+        byte[] label = Files.readAllBytes(r.resolve("supervise/ready"));
+        Posix.kill((int) first.pid(), Posix.SIGKILL);
+        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+        Process second = tree.start(Tools.jrunit("runsvdir", "--hosted", "service"), "/bin:/usr/bin");
+        for (Path d : List.of(r, n)) awaitAnswer(d);
+        assertEquals(rPid, status(r).pid());
+        assertEquals(nPid, status(n).pid());
+        assertTrue(java.util.Arrays.equals(label, Files.readAllBytes(r.resolve("supervise/ready"))), "r's readiness kept");
+        assertTrue(!Files.exists(n.resolve("supervise/ready")), "n: ready when running");
+        assertEquals(0, sv("-w", "30", "restart", r.toString()).exit());
+        Await.until("the new run of r ready again", () -> {
+            try {
+                byte[] b = Files.readAllBytes(r.resolve("supervise/ready"));
+                return b.length == 12 && !java.util.Arrays.equals(b, label);
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        assertTrue(second.isAlive());
+    }
+
+    private static long fileSize(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    @Test
     void aRecordNamingAnUnrelatedProcessIsIgnoredAndTheProcessNeverSignalled() throws Exception {
         // a live process of the same age as the record, elsewhere: a reused pid or a forged record
         strangerIsIgnored(false);
@@ -457,7 +496,8 @@ class AdoptionTest extends ServiceTreeTest {
             Process runsv = tree.start(Tools.jrunit("runsv", "service/s"), "/bin:/usr/bin");
             int service = tree.servicePid(s);
             assertNotEquals(stranger.pid(), (long) service);
-            assertEquals(service, awaitRun(s));
+            // the run script may write its pid file before runsv has replaced the forged record
+            Await.until("the record names the new instance", LONG, () -> status(s).pid() == service);
             assertEquals(0, sv("-w", "30", "restart", s.toString()).exit());
             Await.until("restarted", LONG, () -> status(s).pid() != service && Procs.running(status(s).pid()));
             assertEquals(0, sv("-w", "30", "exit", s.toString()).exit());
