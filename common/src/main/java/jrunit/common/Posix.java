@@ -100,6 +100,14 @@ public final class Posix {
         }
     }
 
+    /**
+     * tee(2): copies up to {@code len} bytes from the pipe {@code in} into the pipe {@code out} without
+     * consuming them. Returns the count (0: {@code in} is empty and has no writer left).
+     */
+    public static int tee(int in, int out, int len, boolean nonBlocking) throws ErrnoException {
+        return (int) kernel(SYS_TEE, in, out, len, nonBlocking ? SPLICE_F_NONBLOCK : 0, "tee");
+    }
+
     /** write(2) from {@code buf[off..off+len)}. Returns the count written (may be short). */
     public static int write(int fd, byte[] buf, int off, int len) throws ErrnoException {
         if (JdkFileNatives.AVAILABLE) return JdkFileNatives.write(fd, java.util.Arrays.copyOfRange(buf, off, off + len));
@@ -857,7 +865,8 @@ public final class Posix {
             SYS_SETGROUPS = nr(116, 159), SYS_SETRESUID = nr(117, 147), SYS_SETRESGID = nr(119, 149),
             SYS_GETTID = nr(186, 178), SYS_MKDIRAT = nr(258, 34), SYS_FCHOWNAT = nr(260, 54),
             SYS_FCHMODAT = nr(268, 53), SYS_PIDFD_OPEN = 434, SYS_CLOSE_RANGE = 436,
-            SYS_RENAMEAT2 = nr(316, 276), SYS_PIDFD_SEND_SIGNAL = 424, SYS_IOCTL = nr(16, 29);
+            SYS_RENAMEAT2 = nr(316, 276), SYS_PIDFD_SEND_SIGNAL = 424, SYS_IOCTL = nr(16, 29), SYS_TEE = nr(276, 77);
+    private static final long SPLICE_F_NONBLOCK = 2;
 
     private static long nr(long x86, long arm) {
         return ARM ? arm : x86;
@@ -889,6 +898,17 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = errnoSlot(arena);
             return check(sys(st, nr, a, b, c), st, name);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    private static long kernel(long nr, long a, long b, long c, long d, String name) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = errnoSlot(arena);
+            return check(sys(st, nr, a, b, c, d, 0, 0), st, name);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {

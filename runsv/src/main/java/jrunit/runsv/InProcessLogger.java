@@ -186,6 +186,9 @@ final class InProcessLogger {
             pending = pendingSignal;
             pausedBefore = paused;
         }
+        // the host may be killed between a read and its write: the pipe outlives it (PipeHolder), so
+        // what was read stays in the pipe until written, for the next host to log
+        e.keepInputUntilWritten();
         if (pausedBefore) e.pause();
         if (pending != 0) deliver(e, pending);
         int code = e.run(input);

@@ -327,6 +327,60 @@ class AdoptionTest extends ServiceTreeTest {
         checkStreamOfOneInstance(w);
     }
 
+    /**
+     * KILL of the host while its in-process logger is busy (the service writes 200 lines at a time, 1 ms
+     * apart): what the logger had read and not yet written stays in the pipe for the next host
+     * (keepInputUntilWritten), so no line is missing. A kill after a write and before the pipe is
+     * consumed has the next host log that read again: at most one run of repeated lines per kill.
+     */
+    @Test
+    void killingTheHostOfABusyInProcessLoggerLosesNoLine() throws Exception {
+        List<String> cmd = inProcessHost("runsvdir", "--hosted", "service");
+        Path w = tree.service(tree.services.resolve("flood"), "echo $$ > pid; i=0\n"
+                + "while [ ! -e stop ]; do j=0\n"
+                + "  while [ $j -lt 200 ]; do i=$((i+1)); j=$((j+1)); echo \"$$ $i\"; done; sleep 0.001\n"
+                + "done\n"
+                + "echo \"$$ END\"; exec sleep 1000");
+        Files.createDirectories(w.resolve("log/main"));
+        Files.writeString(w.resolve("log/main/config"), "n1000\ns100000000\n"); // keep every file
+        tree.service(w.resolve("log"), "exec svlogd main");
+        int kills = 8;
+        Process host = tree.start(cmd, inProcessPath());
+        int service = awaitRun(w);
+        for (int k = 0; k < kills; k++) {
+            Process h = host;
+            Await.until("the host's logger at work", LONG, () -> status(w.resolve("log")).pid() == h.pid());
+            int before = lineCount(w);
+            Await.until("lines logged", LONG, () -> lineCount(w) > before + 2000);
+            Posix.kill((int) host.pid(), Posix.SIGKILL);
+            assertTrue(host.waitFor(30, TimeUnit.SECONDS));
+            host = tree.start(cmd, inProcessPath());
+        }
+        Process last = host;
+        Await.until("adopted", LONG, () -> status(w.resolve("log")).pid() == last.pid() && status(w).pid() == service);
+        assertEquals(List.of(service), instances(w));
+        Files.writeString(w.resolve("stop"), "");
+        Await.until("END logged", LONG, () -> read(w).contains(service + " END"));
+        int next = 1, repeats = 0;
+        boolean repeating = false;
+        for (String line : read(w)) {
+            if (line.equals(service + " END")) continue;
+            int n = Integer.parseInt(line.substring(line.indexOf(' ') + 1));
+            assertTrue(n <= next, "line " + next + " missing (then " + n + ")");
+            if (n < next) {
+                if (!repeating) repeats++;
+                repeating = true;
+                continue;
+            }
+            repeating = false;
+            next++;
+        }
+        assertTrue(next > 10_000, "lines: " + next);
+        assertTrue(repeats <= kills, "repeated runs: " + repeats);
+        System.out.println("killingTheHostOfABusyInProcessLoggerLosesNoLine: " + (next - 1) + " lines, "
+                + repeats + " runs of repeated lines in " + kills + " kills");
+    }
+
     @Test
     void whatAServiceWroteBeforeDyingWhileNoHostWasAliveIsLoggedByTheNextHost() throws Exception {
         List<String> cmd = inProcessHost("runsvdir", "--hosted", "service");

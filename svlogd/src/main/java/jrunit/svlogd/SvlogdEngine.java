@@ -83,6 +83,12 @@ public final class SvlogdEngine {
     private LineProcessor lines;
     /** Processors forgotten at a HUP, still to be reaped: {pid, pidfd}. */
     private final List<int[]> forgotten = new ArrayList<>();
+    /** {@link #keepInputUntilWritten}: asked for, then the private pipe input is copied through (-1 if none). */
+    private boolean keepInput;
+    private int copyRead = -1, copyWrite = -1;
+    /** Bytes read (copied) from the input and not yet consumed from it. */
+    private int unconsumed;
+    private byte[] consumeBuffer;
     private int[] pollFds = new int[0];
     private short[] pollEvents = new short[0];
     private short[] pollRevents = new short[0];
@@ -178,8 +184,49 @@ public final class SvlogdEngine {
      * propagates (descriptors and locks released, {@code current} left unfinished as a crash leaves
      * it). Call once.
      */
+    /**
+     * Leaves what is read in the input pipe until it is written: each read copies the pipe's head (tee(2))
+     * and takes the copy; once the lines are written to the log directories it is consumed. Whoever reads
+     * the pipe next, after this engine's process was killed between a read and its write, finds those bytes
+     * still there (a kill after the write and before the consumption, a few system calls later, has them
+     * logged twice). A line that is not complete yet is consumed with its read, as without this. Call before
+     * {@link #run}; if the input is not a pipe, it is read as usual.
+     */
+    public void keepInputUntilWritten() {
+        keepInput = true;
+    }
+
     public int run(int inputFd) {
         if (!ran.compareAndSet(false, true)) throw new IllegalStateException("run() called twice");
+        if (keepInput) {
+            try {
+                int[] p = Posix.pipe(Posix.O_CLOEXEC | Posix.O_NONBLOCK);
+                copyRead = p[0];
+                copyWrite = p[1];
+            } catch (ErrnoException e) {
+                keepInput = false; // out of descriptors: read as usual
+            }
+        }
+        try {
+            return runLoop(inputFd);
+        } finally {
+            closeCopyPipe();
+        }
+    }
+
+    private void closeCopyPipe() {
+        for (int fd : new int[] {copyRead, copyWrite}) {
+            if (fd < 0) continue;
+            try {
+                Posix.close(fd);
+            } catch (ErrnoException ignored) {
+                // best effort
+            }
+        }
+        copyRead = copyWrite = -1;
+    }
+
+    private int runLoop(int inputFd) {
         dirs = new LogDirectory[options.dirs().size()];
         for (int i = 0; i < dirs.length; i++) {
             dirs[i] = new LogDirectory(options.dirs().get(i), workingDir, diag, options.lineMax(), bufferSize);
@@ -230,6 +277,7 @@ public final class SvlogdEngine {
         boolean termNoticed = false;
         while (true) {
             flushAll();
+            consume(in);
             if (killed) break;
             if (paused) {
                 awaitResume();
@@ -279,6 +327,7 @@ public final class SvlogdEngine {
         // kill() stops at once; the rest also ends here: what is read of a line is written with a newline
         lines.finish(buf, 0, end);
         flushAll();
+        consume(in);
         for (LogDirectory d : dirs) {
             if (!killed) awaitProcessor(d);
             forget(d);
@@ -291,6 +340,20 @@ public final class SvlogdEngine {
     private int read(int in, byte[] buf, int at, int want) {
         try {
             if (in < 0) throw new ErrnoException("read", Errno.EBADF);
+            if (copyRead >= 0 && unconsumed == 0) {
+                int n;
+                try {
+                    n = Posix.tee(in, copyWrite, want, true);
+                } catch (ErrnoException e) {
+                    if (e.errno() != Errno.EINVAL) throw e;
+                    closeCopyPipe(); // not a pipe: read it as usual
+                    return read(in, buf, at, want);
+                }
+                if (n == 0) return -1;
+                for (int got = 0; got < n; ) got += Posix.read(copyRead, buf, at + got, n - got);
+                unconsumed = n;
+                return n;
+            }
             int n = Posix.read(in, buf, at, want);
             return n == 0 ? -1 : n;
         } catch (ErrnoException e) {
@@ -298,6 +361,22 @@ public final class SvlogdEngine {
             diag.warning("unable to read standard input", e.errno());
             return -1;
         }
+    }
+
+    /** Takes from the input what was read from it and is now written ({@link #keepInputUntilWritten}). */
+    private void consume(int in) {
+        if (unconsumed == 0) return;
+        if (consumeBuffer == null) consumeBuffer = new byte[Math.min(unconsumed, 64 * 1024)];
+        try {
+            while (unconsumed > 0) {
+                int n = Posix.read(in, consumeBuffer, 0, Math.min(unconsumed, consumeBuffer.length));
+                if (n <= 0) break;
+                unconsumed -= n;
+            }
+        } catch (ErrnoException e) {
+            // gone (EBADF) or nothing there (EAGAIN): the next read reports it
+        }
+        unconsumed = 0;
     }
 
     private void flushAll() {
