@@ -70,8 +70,14 @@ class SvlogdEngineTest {
         volatile Throwable failure;
 
         Running(OutputStream stderr, String... args) throws Exception {
+            this(stderr, false, null, args);
+        }
+
+        /** {@code keepInput}: {@link SvlogdEngine#keepInputUntilWritten}; {@code pipe}: an existing pipe to read (else a new one). */
+        Running(OutputStream stderr, boolean keepInput, int[] pipe, String... args) throws Exception {
             engine = SvlogdEngine.create(List.of(args), base, stderr == null ? err : stderr, SvlogdEngine.HOSTED_BUFFER);
-            int[] p = Posix.pipe(Posix.O_CLOEXEC); // blocking, as a host's log pipe may be
+            if (keepInput) engine.keepInputUntilWritten();
+            int[] p = pipe != null ? pipe : Posix.pipe(Posix.O_CLOEXEC); // blocking, as a host's log pipe may be
             readFd = p[0];
             writeFd = p[1];
             thread = Thread.ofPlatform().name("engine " + List.of(args)).start(() -> {
@@ -87,6 +93,10 @@ class SvlogdEngineTest {
         void write(String s) throws ErrnoException {
             byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
             for (int off = 0; off < b.length; ) off += Posix.write(writeFd, b, off, b.length - off);
+        }
+
+        int writeFdForTest() {
+            return writeFd;
         }
 
         void closeInput() throws ErrnoException {
@@ -119,6 +129,62 @@ class SvlogdEngineTest {
 
     private static void awaitCurrent(Path d, String text) {
         Await.until(d.getFileName() + "/current holding " + text.replace("\n", "\\n"), () -> read(d.resolve("current")).equals(text));
+    }
+
+    private static boolean readable(int fd) {
+        short[] rev = new short[1];
+        try {
+            return Posix.poll(new int[] {fd}, new short[] {Posix.POLLIN}, rev, 0) > 0;
+        } catch (ErrnoException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void keepingInputUntilWrittenTakesFromThePipeWhatItWroteAndNoMore() throws Exception {
+        Path d = dir("main", null);
+        Running first = new Running(null, true, null, "main");
+        first.write("one\ntwo\npar");
+        awaitCurrent(d, "one\ntwo\n");
+        // a line not complete yet is consumed with its read: nothing is left for poll to report again and again
+        Await.until("the pipe emptied", () -> !readable(first.readFd));
+        first.engine.kill(); // ends at once, writing what it read of the line
+        first.awaitEnd();
+        awaitCurrent(d, "one\ntwo\npar\n");
+        running.remove(first);
+
+        // a successor on the same pipe logs what comes next, nothing twice
+        int[] pipe = {Posix.fcntl(first.readFd, Posix.F_DUPFD_CLOEXEC, 3), Posix.fcntl(first.writeFdForTest(), Posix.F_DUPFD_CLOEXEC, 3)};
+        first.closeInput();
+        Posix.close(first.readFd);
+        Running second = new Running(null, true, pipe, "main");
+        second.write("three\n");
+        Await.until("three logged", () -> {
+            try {
+                return Svlogds.all(d).endsWith("par\nthree\n");
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        assertEquals("one\ntwo\npar\nthree\n", Svlogds.all(d));
+        second.closeInput();
+        assertEquals(0, second.awaitEnd());
+    }
+
+    @Test
+    void keepingInputUntilWrittenReadsAFileAsUsual() throws Exception {
+        Path d = dir("main", null);
+        Path in = base.resolve("input");
+        Files.writeString(in, "a\nb\n");
+        SvlogdEngine e = SvlogdEngine.create(List.of("main"), base, new ByteArrayOutputStream(), SvlogdEngine.HOSTED_BUFFER);
+        e.keepInputUntilWritten();
+        int fd = Posix.open(in.toString(), Posix.O_RDONLY | Posix.O_CLOEXEC, 0);
+        try {
+            assertEquals(0, e.run(fd)); // tee(2) refuses a file: read as usual, to its end
+        } finally {
+            Posix.close(fd);
+        }
+        assertEquals("a\nb\n", Svlogds.all(d));
     }
 
     @Test
