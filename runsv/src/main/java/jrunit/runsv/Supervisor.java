@@ -3,7 +3,6 @@ package jrunit.runsv;
 import jrunit.common.Errno;
 import jrunit.common.ErrnoException;
 import jrunit.common.Posix;
-import jrunit.common.SuperviseStatus;
 import jrunit.common.SuperviseStatus.State;
 import jrunit.runsv.Service.Want;
 
@@ -11,13 +10,10 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.NotLinkException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -47,7 +43,7 @@ public final class Supervisor {
     private static final long SECOND = 1_000_000_000L;
     /** How long the kernel's record of an adopted process's exit is waited for (its parent reaps it). */
     private static final long EXIT_RECORD_WAIT = 2 * SECOND;
-    private static final int S_IFMT = 0170000, S_IFIFO = 0010000, S_IXUSR = 0100;
+    private static final int S_IXUSR = 0100;
 
     private final Path dir;
     private final String name;
@@ -165,16 +161,16 @@ public final class Supervisor {
                 throw fatal("unable to create log pipe", e);
             }
         }
-        makeSuperviseDir(main, "./supervise");
-        main.lockFd = openLock(main, "supervise/lock");
+        SuperviseDirectory.make(main.dir, "./supervise");
+        main.lockFd = SuperviseDirectory.openLock(main.dir, "supervise/lock");
         try {
             Posix.flock(main.lockFd, Posix.LOCK_EX | Posix.LOCK_NB);
         } catch (ErrnoException e) {
             throw fatal("unable to lock supervise/lock", e);
         }
         if (log != null) {
-            makeSuperviseDir(log, "./log/supervise");
-            log.lockFd = openLock(log, "log/supervise/lock");
+            SuperviseDirectory.make(log.dir, "./log/supervise");
+            log.lockFd = SuperviseDirectory.openLock(log.dir, "log/supervise/lock");
             try {
                 Posix.flock(log.lockFd, Posix.LOCK_EX);
             } catch (ErrnoException e) {
@@ -182,18 +178,18 @@ public final class Supervisor {
             }
         }
         Path mainControl = dir.resolve("supervise/control");
-        openControl(main, mainControl, "supervise/control");
+        SuperviseDirectory.openControl(main, mainControl, "supervise/control");
         if (log != null) {
             // runit 2.1.2 checks the main service's control FIFO here, not the log's: kept as is.
-            openControl(log, mainControl, "log/supervise/control");
+            SuperviseDirectory.openControl(log, mainControl, "log/supervise/control");
         }
         // runit writes each status here, then opens the ok FIFOs (from then on sv talks to it), then starts
         // the services, writing each status again. Here the first status write and the ok FIFOs wait for
         // start(): one status write less per service at boot, and sv still never finds a supervisor whose
         // status is not written yet. Whether ok can be opened is checked now, so that failure stays fatal
         // before anything is started.
-        checkOk(dir.resolve("supervise/ok"), "unable to read supervise/ok");
-        if (log != null) checkOk(dir.resolve("log/supervise/ok"), "unable to read log/supervise/ok");
+        SuperviseDirectory.checkOk(dir.resolve("supervise/ok"), "unable to read supervise/ok");
+        if (log != null) SuperviseDirectory.checkOk(dir.resolve("log/supervise/ok"), "unable to read log/supervise/ok");
         adopt();
         for (Service s : log == null ? List.of(main) : List.of(main, log)) {
             if (s.adopted) s.extras.keepReadyFileOfAdoptedRun(s.start, this::warn);
@@ -251,90 +247,13 @@ public final class Supervisor {
         pidChanged = true;
     }
 
-    private void makeSuperviseDir(Service s, String shownAs) throws SupervisorException {
-        Path sup = s.dir.resolve("supervise");
-        try {
-            Files.createDirectory(sup, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            return;
-        } catch (IOException | UnsupportedOperationException e) {
-            // exists already, or a symlink (possibly dangling): handled below
-        }
-        Path target;
-        try {
-            target = Files.readSymbolicLink(sup);
-        } catch (NotLinkException | NoSuchFileException e) {
-            return;
-        } catch (IOException e) {
-            throw new SupervisorException("unable to readlink " + shownAs + ": " + Errno.text(e));
-        }
-        if (target.toString().getBytes(StandardCharsets.UTF_8).length >= 256) {
-            throw new SupervisorException("unable to readlink " + shownAs + ": name too long");
-        }
-        try {
-            // a relative target is relative to the directory holding the link, as for runit
-            Files.createDirectory(s.dir.resolve(target),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } catch (IOException | UnsupportedOperationException e) {
-            // runit ignores this too: the lock open below reports what is wrong
-        }
-    }
-
-    private int openLock(Service s, String shownAs) throws SupervisorException {
-        try {
-            return Posix.open(s.dir.resolve("supervise/lock").toString(),
-                    Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_APPEND | Posix.O_CREAT | Posix.O_CLOEXEC, 0600);
-        } catch (ErrnoException e) {
-            throw fatal("unable to open " + shownAs, e);
-        }
-    }
-
-    private void openControl(Service s, Path checked, String shownAs) throws SupervisorException {
-        String path = s.dir.resolve("supervise/control").toString();
-        try {
-            Posix.mkfifo(path, 0600);
-        } catch (ErrnoException e) {
-            // EEXIST is the normal case; anything else shows in the stat below
-        }
-        int mode;
-        try {
-            mode = (Integer) Files.getAttribute(checked, "unix:mode");
-        } catch (IOException e) {
-            throw new SupervisorException("unable to stat " + shownAs + ": " + Errno.text(e));
-        }
-        if ((mode & S_IFMT) != S_IFIFO) throw new SupervisorException(shownAs + " exists but is not a fifo");
-        try {
-            s.controlRead = Posix.open(path, Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
-            // a writer of our own, so the FIFO never reports end of file when clients come and go
-            s.controlWrite = Posix.open(path, Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
-        } catch (ErrnoException e) {
-            throw fatal("unable to open " + shownAs, e);
-        }
-    }
-
-    private static void checkOk(Path ok, String failure) throws SupervisorException {
-        try {
-            Posix.mkfifo(ok.toString(), 0600);
-        } catch (ErrnoException e) {
-            // EEXIST; anything else shows in the open
-        }
-        try {
-            Posix.close(openOk(ok));
-        } catch (ErrnoException e) {
-            throw fatal(failure, e);
-        }
-    }
-
-    private static int openOk(Path ok) throws ErrnoException {
-        return Posix.open(ok.toString(), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
-    }
-
     /** The end of runit's set-up, after the first iteration: every status written, then the ok FIFOs open. */
     private void becomeReachable() {
         if (!main.statusWritten) writeSetUpStatus(main);
         if (log != null && !log.statusWritten) writeSetUpStatus(log);
         try {
-            main.okFd = openOk(dir.resolve("supervise/ok"));
-            if (log != null) log.okFd = openOk(dir.resolve("log/supervise/ok"));
+            main.okFd = SuperviseDirectory.openOk(dir.resolve("supervise/ok"));
+            if (log != null) log.okFd = SuperviseDirectory.openOk(dir.resolve("log/supervise/ok"));
         } catch (ErrnoException e) {
             // open() could open it a moment ago: someone removed or replaced it since
             throw new IllegalStateException("unable to read " + (main.okFd < 0 ? "" : "log/") + "supervise/ok: " + e.text(), e);
@@ -1021,74 +940,12 @@ public final class Supervisor {
      * flag starts set) and the log's is not (the main service's write has cleared the flag by then).
      */
     private void writeSetUpStatus(Service s) {
-        boolean pending = pidChanged;
-        pidChanged = !s.isLog;
-        writeStatus(s);
-        pidChanged = pending;
+        SuperviseDirectory.writeStatus(s, !s.isLog, this::warn);
     }
 
-    /**
-     * runit's update_status: pid (if changed), stat, status, each via *.new and rename: the same 12 system
-     * calls as runit (open, write, close, rename per file), each one Posix call on a path made once.
-     */
+    /** runit's update_status, with its one "pid changed" flag for both services. */
     private void writeStatus(Service s) {
-        String shown = s.supervisePrefix;
-        if (pidChanged) {
-            byte[] text = s.pid != 0 ? (s.pid + "\n").getBytes(StandardCharsets.US_ASCII) : new byte[0];
-            if (!writeNew(s.pidNew, text, shown + "pid.new", false)) return;
-            if (!rename(s.pidNew, s.pidFile, shown, "pid")) return;
-            pidChanged = false;
-        }
-        s.statusWritten = true;
-        SuperviseStatus status = new SuperviseStatus(s.start, s.pid, s.paused, s.want == Want.UP ? 'u' : 'd',
-                s.termSent, s.state);
-        byte[] stat = status.statLine(s.want == Want.EXIT).getBytes(StandardCharsets.US_ASCII);
-        if (!writeNew(s.statNew, stat, shown + "stat.new", false)) return;
-        rename(s.statNew, s.statFile, shown, "stat");
-        if (!writeNew(s.statusNew, status.encode(), shown + "status.new", true)) return;
-        rename(s.statusNew, s.statusFile, shown, "status");
-    }
-
-    /** Writes a *.new file as runit does (O_TRUNC|O_CREAT, 0644); false (after a warning) if it must not be renamed. */
-    private boolean writeNew(String file, byte[] content, String shown, boolean checked) {
-        int fd;
-        try {
-            fd = Posix.open(file, Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_TRUNC | Posix.O_CREAT | Posix.O_CLOEXEC, 0644);
-        } catch (ErrnoException e) {
-            warn("unable to open " + shown + ": " + e.text());
-            return false;
-        }
-        int n = content.length;
-        try {
-            if (content.length > 0) n = Posix.write(fd, content, 0, content.length);
-        } catch (ErrnoException e) {
-            closeQuietly(fd);
-            if (!checked) return true; // runit does not check the buffered writes of pid and stat
-            warn("unable to write " + shown + ": " + e.text());
-            try {
-                Files.deleteIfExists(Path.of(file));
-            } catch (IOException ignored) {
-                // as runit: nothing more to do
-            }
-            return false;
-        }
-        closeQuietly(fd);
-        if (checked && n < content.length) {
-            warnLine(name, "unable to write " + shown + ": partial write.");
-            return false;
-        }
-        return true;
-    }
-
-    /** Renames {@code name}.new to {@code name}; runit's warning ("unable to rename pid.new to supervise/pid: …") if that fails. */
-    private boolean rename(String from, String to, String shown, String name) {
-        try {
-            Posix.rename(from, to);
-            return true;
-        } catch (ErrnoException e) {
-            warn("unable to rename " + name + ".new to " + shown + name + ": " + e.text());
-            return false;
-        }
+        if (SuperviseDirectory.writeStatus(s, pidChanged, this::warn)) pidChanged = false;
     }
 
     // ------------------------------------------------------------------ messages and cleanup
