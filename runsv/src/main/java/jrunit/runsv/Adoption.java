@@ -27,6 +27,9 @@ final class Adoption {
     /** The kernel's USER_HZ, the unit of /proc/PID/stat's start time: 100 on every Linux jrunit runs on. */
     private static final long CLOCK_TICKS = 100;
 
+    /** How long the kernel's record of an adopted process's exit is waited for (its parent reaps it). */
+    static final long EXIT_RECORD_WAIT = 2_000_000_000L;
+
     private Adoption() {}
 
     /** What a record names: the process, still running, to take over. */
@@ -138,5 +141,38 @@ final class Adoption {
     /** The record's time stamp as an instant (the service's start, for sv status). */
     static Instant since(Running r) {
         return r.record().since().toInstant();
+    }
+
+    /**
+     * An adopted process's end: its pidfd readable. Its wait status if it is our child after all (this
+     * process is PID 1 or the subreaper it was reparented to); else the kernel's record of its exit, kept
+     * once its parent has reaped it (Linux 6.15), waited for up to {@link #EXIT_RECORD_WAIT}; else
+     * {@link Service#UNKNOWN_STATUS}.
+     */
+    static Integer exitStatus(Service s) {
+        if (s.exitSeenAt == 0) {
+            if (s.pidfd >= 0 && !Supervisor.readable(s.pidfd)) return null;
+            try {
+                Posix.Exited e = Posix.waitpid(s.pid, Posix.WNOHANG);
+                if (e.pid() == s.pid) return e.status();
+                if (s.pidfd >= 0) return null; // our child, exiting but not yet a zombie
+            } catch (ErrnoException e) {
+                // ECHILD: not our child
+            }
+            if (s.pidfd < 0) return Adoption.startMillis(s.pid) != null ? null : Service.UNKNOWN_STATUS;
+            s.exitSeenAt = System.nanoTime() | 1;
+        }
+        try {
+            Integer status = Posix.pidfdExitStatus(s.pidfd);
+            if (status != null) {
+                s.exitSeenAt = 0;
+                return status;
+            }
+            if (System.nanoTime() - s.exitSeenAt < EXIT_RECORD_WAIT) return null; // its parent has not reaped it yet
+        } catch (ErrnoException e) {
+            // a kernel that keeps no exit record
+        }
+        s.exitSeenAt = 0;
+        return Service.UNKNOWN_STATUS;
     }
 }

@@ -41,8 +41,6 @@ import java.util.function.Consumer;
  */
 public final class Supervisor {
     private static final long SECOND = 1_000_000_000L;
-    /** How long the kernel's record of an adopted process's exit is waited for (its parent reaps it). */
-    private static final long EXIT_RECORD_WAIT = 2 * SECOND;
     private static final int S_IXUSR = 0100;
 
     private final Path dir;
@@ -432,7 +430,7 @@ public final class Supervisor {
         for (Service s : log == null ? List.of(main) : List.of(main, log)) {
             Integer status = s.execFailed ? Integer.valueOf(111 << 8)
                     : s.inProcess != null ? s.inProcess.exitStatus()
-                    : s.adopted ? reapAdopted(s)
+                    : s.adopted ? Adoption.exitStatus(s)
                     : s.pid != 0 ? reap(s.pid) : null;
             if (status == null) continue;
             steps.addFirst(this::reapChildren);
@@ -513,7 +511,7 @@ public final class Supervisor {
         if (n == 1) control(s, (char) (b[0] & 0xff));
     }
 
-    private static boolean readable(int fd) {
+    static boolean readable(int fd) {
         short[] revents = new short[1];
         try {
             return Posix.poll(new int[] {fd}, new short[] {Posix.POLLIN}, revents, 0) > 0 && revents[0] != 0;
@@ -897,39 +895,6 @@ public final class Supervisor {
         } catch (ErrnoException e) {
             return 0;
         }
-    }
-
-    /**
-     * An adopted process's end: its pidfd readable. Its wait status if it is our child after all (this
-     * process is PID 1 or the subreaper it was reparented to); else the kernel's record of its exit, kept
-     * once its parent has reaped it (Linux 6.15), waited for up to {@link #EXIT_RECORD_WAIT}; else
-     * {@link Service#UNKNOWN_STATUS}.
-     */
-    private static Integer reapAdopted(Service s) {
-        if (s.exitSeenAt == 0) {
-            if (s.pidfd >= 0 && !readable(s.pidfd)) return null;
-            try {
-                Posix.Exited e = Posix.waitpid(s.pid, Posix.WNOHANG);
-                if (e.pid() == s.pid) return e.status();
-                if (s.pidfd >= 0) return null; // our child, exiting but not yet a zombie
-            } catch (ErrnoException e) {
-                // ECHILD: not our child
-            }
-            if (s.pidfd < 0) return Adoption.startMillis(s.pid) != null ? null : Service.UNKNOWN_STATUS;
-            s.exitSeenAt = System.nanoTime() | 1;
-        }
-        try {
-            Integer status = Posix.pidfdExitStatus(s.pidfd);
-            if (status != null) {
-                s.exitSeenAt = 0;
-                return status;
-            }
-            if (System.nanoTime() - s.exitSeenAt < EXIT_RECORD_WAIT) return null; // its parent has not reaped it yet
-        } catch (ErrnoException e) {
-            // a kernel that keeps no exit record
-        }
-        s.exitSeenAt = 0;
-        return Service.UNKNOWN_STATUS;
     }
 
     // ------------------------------------------------------------------ supervise/ files
