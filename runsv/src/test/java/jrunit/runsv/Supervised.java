@@ -197,6 +197,11 @@ final class Supervised implements AutoCloseable {
         return Files.exists(Path.of("/proc/" + pid)) && !read(Path.of("/proc/" + pid + "/stat")).contains(") Z ");
     }
 
+    /** Whether {@code pid} is a host's {@link PipeHolder} process (argv[0] "jrunit-pipes"). */
+    static boolean isPipeHolder(long pid) {
+        return read(Path.of("/proc/" + pid + "/cmdline")).startsWith(PipeHolder.MARK + "\0");
+    }
+
     /** Child pids of {@code parent} right now (from /proc). */
     static List<Long> childrenOf(long parent) {
         List<Long> kids = new ArrayList<>();

@@ -14,6 +14,15 @@ import java.util.Map;
 final class Procs {
     private Procs() {}
 
+    /** Whether {@code pid} is a hosting JVM's holder of log pipes (argv[0] "jrunit-pipes", see runsv's PipeHolder). */
+    static boolean isPipeHolder(long pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/cmdline")).startsWith("jrunit-pipes\0");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     static List<Integer> children(long pid) {
         List<Integer> out = new ArrayList<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
