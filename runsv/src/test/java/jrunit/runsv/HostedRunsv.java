@@ -32,6 +32,7 @@ final class HostedRunsv {
         });
         loopRef[0] = loop;
         Supervisor[] hosted = new Supervisor[1];
+        PipeHolder pipeHolder = new PipeHolder(text -> System.err.print("runsvdir: warning: " + text + "\n")); // as runsvdir --hosted
         boolean[] terminateRequested = {false};
         Signal.handle(new Signal("TERM"), sig -> loop.execute(() -> {
             if (hosted[0] != null) hosted[0].terminate();
@@ -48,7 +49,7 @@ final class HostedRunsv {
         Path pinned = Path.of("/proc/" + Posix.getpid() + "/fd/" + dirFd);
         Thread.ofPlatform().daemon().name("runsvdir-open").start(() -> {
             try {
-                Supervisor supervisor = Supervisor.open(pinned, dir);
+                Supervisor supervisor = Supervisor.open(pinned, dir, pipeHolder);
                 loop.execute(() -> {
                     hosted[0] = supervisor;
                     loop.add(supervisor);
@@ -60,6 +61,7 @@ final class HostedRunsv {
             }
         });
         loop.run();
+        pipeHolder.close();
         System.exit(exitCode[0]);
     }
 }
