@@ -14,7 +14,7 @@ for its announcement the same way (a spawn, /bin/sh's start, an echo into a FIFO
 
 Crash-loop CPU: one service per mode whose ./run announces itself and exits 0 (runsv restarts it after its
 one-second pause); every round starts fresh supervisors, waits 2 s, then measures the supervisor's own CPU
-(sum over /proc/PID/task/*/schedstat, first field) over 10 s and counts announcements in that window. An idle
+(/proc/PID/task/*/schedstat, first field, thread by thread: one that ends in the window counts for nothing) over 10 s and counts announcements in that window. An idle
 JVM of each kind (runsv and --hosted, each supervising one service that only sleeps) is measured over the same
 window, so jrunit's figures are given raw and minus that idle baseline. Rounds alternate nothing: every mode
 runs at the same time, at one restart a second each (a few ms of CPU a second: they hardly compete).
