@@ -14,7 +14,7 @@ for its announcement the same way (a spawn, /bin/sh's start, an echo into a FIFO
 
 Crash-loop CPU: one service per mode whose ./run announces itself and exits 0 (runsv restarts it after its
 one-second pause); every round starts fresh supervisors, waits 2 s, then measures the supervisor's own CPU
-(sum over /proc/PID/task/*/schedstat, first field) over 10 s and counts announcements in that window. An idle
+(/proc/PID/task/*/schedstat, first field, thread by thread: one that ends in the window counts for nothing) over 10 s and counts announcements in that window. An idle
 JVM of each kind (runsv and --hosted, each supervising one service that only sleeps) is measured over the same
 window, so jrunit's figures are given raw and minus that idle baseline. Rounds alternate nothing: every mode
 runs at the same time, at one restart a second each (a few ms of CPU a second: they hardly compete).
@@ -181,24 +181,10 @@ def kill_children():
     children.clear()
 
 
-def cpu_ns(pid):
-    total = 0
+def cpu_tids(pid):
+    """{tid: (comm, CPU ns)} of every thread of pid now (first field of /proc/PID/task/TID/schedstat)."""
+    out = {}
     d = "/proc/%d/task" % pid
-    for t in os.listdir(d):
-        try:
-            with open(os.path.join(d, t, "schedstat")) as f:
-                total += int(f.read().split()[0])
-        except OSError:
-            pass
-    return total
-
-
-def cpu_threads(pid):
-    """CPU ns per thread kind: 'C1' (the JIT), 'GC', 'main' (the thread that runs the event loop: the busiest
-    other one), 'other' (VM, service, monitor deflation, signal threads...)."""
-    out = {"C1": 0, "GC": 0, "work": 0, "other": 0}
-    d = "/proc/%d/task" % pid
-    per = []
     for t in os.listdir(d):
         try:
             with open(os.path.join(d, t, "schedstat")) as f:
@@ -207,16 +193,33 @@ def cpu_threads(pid):
                 comm = f.read().strip()
         except OSError:
             continue
-        per.append((comm, ns))
-    for comm, ns in per:
-        if comm.startswith("C1 ") or comm.startswith("C2 "):
-            out["C1"] += ns
-        elif comm.startswith("GC") or comm.startswith("VM Thread"):
-            out["GC"] += ns
-        elif comm in ("java", "runsv", "runsvdir") or comm.startswith("svlogd") or comm.startswith("runsv"):
-            out["work"] += ns  # the event loop's thread, the launcher's primordial thread, in-process loggers
-        else:
-            out["other"] += ns
+        out[t] = (comm, ns)
+    return out
+
+
+def cpu_ns(pid):
+    return sum(ns for _, ns in cpu_tids(pid).values())
+
+
+def thread_kind(comm):
+    """'C1' (the JIT), 'GC', 'work' (the event loop's thread, the launcher's primordial thread, in-process
+    loggers), 'other' (VM, service, monitor deflation, signal threads...)."""
+    if comm.startswith("C1 ") or comm.startswith("C2 "):
+        return "C1"
+    if comm.startswith("GC") or comm.startswith("VM Thread"):
+        return "GC"
+    if comm in ("java", "runsv", "runsvdir") or comm.startswith("svlogd") or comm.startswith("runsv"):
+        return "work"
+    return "other"
+
+
+def cpu_delta(before, after):
+    """CPU ns per thread kind between two cpu_tids() of one process, thread by thread: a thread that ended in
+    between counts for nothing (summing whatever threads exist at each end made an idle --hosted JVM's CPU
+    negative: its "Training replay" thread ends a few seconds after start-up)."""
+    out = {"C1": 0, "GC": 0, "work": 0, "other": 0}
+    for tid, (comm, ns) in after.items():
+        out[thread_kind(comm)] += ns - before.get(tid, (comm, 0))[1]
     return out
 
 
@@ -339,8 +342,7 @@ def crash_round(r):
         for n, p, t in fifo.lines(0.2):
             if n in seen:
                 seen[n] += 1
-    c0 = {m: cpu_ns(p.pid) for m, p in sups.items()}
-    th0 = {m: cpu_threads(p.pid) for m, p in sups.items()}
+    th0 = {m: cpu_tids(p.pid) for m, p in sups.items()}
     t0 = time.monotonic_ns()
     count = {safe(m): 0 for m in MODES}
     end = time.monotonic() + 10
@@ -348,15 +350,15 @@ def crash_round(r):
         for n, p, t in fifo.lines(max(0, end - time.monotonic())):
             if n in count:
                 count[n] += 1
-    c1 = {m: cpu_ns(p.pid) for m, p in sups.items()}
-    th1 = {m: cpu_threads(p.pid) for m, p in sups.items()}
-    threads = {m: {k: (th1[m][k] - th0[m].get(k, 0)) / 1e6 for k in th1[m]} for m in sups}
+    th1 = {m: cpu_tids(p.pid) for m, p in sups.items()}
+    ns = {m: cpu_delta(th0[m], th1[m]) for m in sups}
+    threads = {m: {k: v / 1e6 for k, v in ns[m].items()} for m in sups}
     secs = (time.monotonic_ns() - t0) / 1e9
     for m, p in sups.items():
         stop(p, kind(m) == "hosted" or m == "idle-hosted")
     kill_children()
     os.close(fifo.fd)
-    ms_per_s = {m: (c1[m] - c0[m]) / 1e6 / secs for m in sups}
+    ms_per_s = {m: sum(ns[m].values()) / 1e6 / secs for m in sups}
     return ms_per_s, {m: count[safe(m)] / secs for m in MODES}, threads
 
 

@@ -69,13 +69,17 @@ public final class Posix {
     /** open(2). Returns the descriptor. */
     public static int open(String path, int flags, int mode) throws ErrnoException {
         if (JdkFileNatives.AVAILABLE && JdkFileNatives.sameBytes(path)) return JdkFileNatives.open(path, flags, mode);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
-            return (int) check(sys(st, SYS_OPENAT, AT_FDCWD, a.allocateFrom(path).address(), flags, mode, 0, 0), st, "open");
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
+            return (int) check(sys(st, SYS_OPENAT, AT_FDCWD, a.cString(path).address(), flags, mode, 0, 0), st, "open");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -86,9 +90,12 @@ public final class Posix {
 
     /** read(2) into {@code buf[off..off+len)}. Returns 0 at end of file; EAGAIN is thrown. */
     public static int read(int fd, byte[] buf, int off, int len) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
-            MemorySegment seg = a.allocate(Math.max(1, len));
+        java.util.Objects.checkFromIndexSize(off, len, buf.length);
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
+            MemorySegment seg = a.allocateUninitialised(Math.max(1, len));
             long n = sys(st, SYS_READ, fd, seg.address(), len);
             check(n, st, "read");
             MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, buf, off, (int) n);
@@ -97,6 +104,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -111,9 +120,12 @@ public final class Posix {
     /** write(2) from {@code buf[off..off+len)}. Returns the count written (may be short). */
     public static int write(int fd, byte[] buf, int off, int len) throws ErrnoException {
         if (JdkFileNatives.AVAILABLE) return JdkFileNatives.write(fd, java.util.Arrays.copyOfRange(buf, off, off + len));
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
-            MemorySegment seg = a.allocate(Math.max(1, len));
+        java.util.Objects.checkFromIndexSize(off, len, buf.length);
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
+            MemorySegment seg = a.allocateUninitialised(Math.max(1, len));
             MemorySegment.copy(buf, off, seg, ValueLayout.JAVA_BYTE, 0, len);
             long n = sys(st, SYS_WRITE, fd, seg.address(), len);
             return (int) check(n, st, "write");
@@ -121,13 +133,17 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
     /** pipe2(2): {@code [readEnd, writeEnd]}. */
     public static int[] pipe(int flags) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
             MemorySegment fds = a.allocate(JAVA_INT, 2);
             check(sys(st, SYS_PIPE2, fds.address(), flags, 0), st, "pipe2");
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
@@ -135,17 +151,23 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
     public static void mkfifo(String path, int mode) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
-            check(sys(st, SYS_MKNODAT, AT_FDCWD, a.allocateFrom(path).address(), S_IFIFO | mode, 0, 0, 0), st, "mkfifo");
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
+            check(sys(st, SYS_MKNODAT, AT_FDCWD, a.cString(path).address(), S_IFIFO | mode, 0, 0, 0), st, "mkfifo");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -160,14 +182,43 @@ public final class Posix {
      * (what a supervisor's status write does six times per restart, usually interpreted).
      */
     public static void rename(String from, String to) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(arena);
-            check(sys(st, SYS_RENAMEAT2, AT_FDCWD, arena.allocateFrom(from).address(), AT_FDCWD,
-                    arena.allocateFrom(to).address(), 0, 0), st, "rename");
+        Scratch arena = Scratch.get();
+        long mark = arena.mark();
+        try {
+            MemorySegment st = arena.errnoSlot();
+            check(sys(st, SYS_RENAMEAT2, AT_FDCWD, arena.cString(from).address(), AT_FDCWD,
+                    arena.cString(to).address(), 0, 0), st, "rename");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            arena.release(mark);
+        }
+    }
+
+    /**
+     * Whether {@code path} exists, following symbolic links, as stat(2) would answer (faccessat F_OK: the same
+     * path walk, no stat buffer, and one call where {@code File.exists} plus a symbolic-link check take two
+     * and an exception): true if it exists, false for ENOENT (a dangling link included); any other failure
+     * (ELOOP, ENOTDIR, EACCES on the way) is thrown, for runit's "unable to stat". The walk is checked with the
+     * real ids (faccessat), which are the effective ones in a supervisor.
+     */
+    public static boolean exists(String path) throws ErrnoException {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
+            long r = sys(st, SYS_FACCESSAT, AT_FDCWD, a.cString(path).address(), 0 /* F_OK */);
+            if (r == 0) return true;
+            if (errno(st) == Errno.ENOENT) return false;
+            throw new ErrnoException("stat", errno(st));
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -232,8 +283,10 @@ public final class Posix {
      */
     public static int poll(int[] fds, short[] events, short[] revents, int timeoutMillis) throws ErrnoException {
         int n = fds.length;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
             MemorySegment pfd = a.allocate(8L * Math.max(1, n), 8);
             for (int i = 0; i < n; i++) {
                 pfd.set(JAVA_INT, 8L * i, fds[i]);
@@ -258,6 +311,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -294,8 +349,10 @@ public final class Posix {
 
     /** waitpid(2). With WNOHANG, {@code Exited.pid()} is 0 when no child has changed state; ECHILD is thrown. */
     public static Exited waitpid(int pid, int options) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
             MemorySegment status = a.allocate(JAVA_INT);
             int r;
             do {
@@ -307,6 +364,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -335,8 +394,10 @@ public final class Posix {
      * (ENOTTY, EINVAL, ESRCH) where the kernel keeps no such record.
      */
     public static Integer pidfdExitStatus(int pidfd) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
             MemorySegment info = a.allocate(PIDFD_INFO_SIZE, 8);
             info.set(JAVA_LONG, 0, PIDFD_INFO_EXIT);
             check(sys(st, SYS_IOCTL, pidfd, PIDFD_GET_INFO, info.address()), st, "ioctl PIDFD_GET_INFO");
@@ -346,6 +407,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -409,78 +472,132 @@ public final class Posix {
      * not be reaping with waitpid(-1) in another thread at the same time: spawn and reap from one thread.
      */
     public static int spawn(Spawn s) throws ErrnoException {
-        int n = s.fds().length;
-        int[] temps = new int[n];
-        java.util.Arrays.fill(temps, -1);
-        try (Arena a = Arena.ofConfined()) {
-            // Duplicate every source above the target range first, so no dup2 clobbers a later source
-            // and every target is a fresh dup (dup2 clears close-on-exec).
+        int[] fds = s.fds();
+        int n = fds.length;
+        // Child descriptor i becomes a copy of fds[i], by dup2 actions in the order 0, 1, …: a source below
+        // its target (fds[i] < i) would be overwritten (or closed) by an earlier action, so those alone are
+        // first duplicated above the target range. Any other source is still intact at its turn; a source
+        // that is its own target (the usual 0, 1, 2) is kept by dup2(i, i), which glibc (since 2.29) turns
+        // into clearing close-on-exec, as dup2 clears it on a copy.
+        int[] temps = null;
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             for (int i = 0; i < n; i++) {
-                if (s.fds()[i] >= 0) temps[i] = fcntl(s.fds()[i], F_DUPFD_CLOEXEC, Math.max(n, 10));
+                if (fds[i] >= 0 && fds[i] < i) {
+                    if (temps == null) {
+                        temps = new int[n];
+                        java.util.Arrays.fill(temps, -1);
+                    }
+                    temps[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, Math.max(n, 10));
+                }
             }
-            MemorySegment fa = a.allocate(FILE_ACTIONS_SIZE, 8);
-            MemorySegment attr = a.allocate(SPAWNATTR_SIZE, 8);
-            MemorySegment st = errnoSlot(a); // unused: these functions return their error
-            int rc = callInt(Ffm.FA_INIT, st, fa.address(), 0, 0, 0, 0, 0);
-            if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_init", rc);
-            rc = callInt(Ffm.ATTR_INIT, st, attr.address(), 0, 0, 0, 0, 0);
-            if (rc != 0) throw new ErrnoException("posix_spawnattr_init", rc);
+            MemorySegment st = a.errnoSlot(); // unused: these functions return their error
+            MemorySegment fa = temps == null ? a.fileActions(fds, s.cwd()) : null;
+            boolean own = fa == null;
+            if (own) fa = fileActions(a.allocate(FILE_ACTIONS_SIZE, 8), st, fds, temps, s.cwd(), a);
             try {
-                for (int i = 0; i < n; i++) {
-                    if (temps[i] >= 0) rc = callInt(Ffm.FA_DUP2, st, fa.address(), temps[i], i, 0, 0, 0);
-                    else rc = callInt(Ffm.FA_CLOSE, st, fa.address(), i, 0, 0, 0, 0);
-                    if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_adddup2", rc);
-                }
-                rc = callInt(Ffm.FA_CLOSEFROM, st, fa.address(), n, 0, 0, 0, 0);
-                if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_addclosefrom_np", rc);
-                if (s.cwd() != null) {
-                    rc = callInt(Ffm.FA_CHDIR, st, fa.address(), a.allocateFrom(s.cwd()).address(), 0, 0, 0, 0);
-                    if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_addchdir_np", rc);
-                }
-                MemorySegment empty = a.allocate(SIGSET_SIZE, 8);
-                MemorySegment all = a.allocate(SIGSET_SIZE, 8);
-                rc = 0; // allocate() zeroes: "empty" is the empty set
-                // Every signal 1..64, glibc's internal 32 and 33 included: sigfillset leaves those out,
-                // and posix_spawn then sets them to SIG_IGN in the child, which survives exec.
-                all.set(JAVA_LONG, 0, -1L);
-                rc |= callInt(Ffm.ATTR_SETSIGMASK, st, attr.address(), empty.address(), 0, 0, 0, 0);
-                rc |= callInt(Ffm.ATTR_SETSIGDEFAULT, st, attr.address(), all.address(), 0, 0, 0, 0);
-                short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-                if (s.newSession()) flags |= POSIX_SPAWN_SETSID;
-                if (s.newProcessGroup() && !s.newSession()) {
-                    flags |= POSIX_SPAWN_SETPGROUP;
-                    rc |= callInt(Ffm.ATTR_SETPGROUP, st, attr.address(), 0, 0, 0, 0, 0);
-                }
-                rc |= callInt(Ffm.ATTR_SETFLAGS, st, attr.address(), flags, 0, 0, 0, 0);
-                if (rc != 0) throw new ErrnoException("posix_spawnattr", Errno.EINVAL);
-
-                MemorySegment argv = cStringArray(a, s.argv());
-                MemorySegment envp = s.env() == null ? environ() : cStringArray(a, s.env());
+                MemorySegment attr = attributes(s.newSession() ? 1 : s.newProcessGroup() ? 2 : 0);
+                MemorySegment argv = a.cStringArray(s.argv());
+                MemorySegment envp = s.env() == null ? environ() : a.cStringArray(s.env());
                 MemorySegment pid = a.allocate(JAVA_INT);
-                MemorySegment prog = a.allocateFrom(s.program());
-                rc = callInt(s.searchPath() && s.program().indexOf('/') < 0 ? Ffm.SPAWNP : Ffm.SPAWN, st,
+                MemorySegment prog = a.cString(s.program());
+                int rc = callInt(s.searchPath() && s.program().indexOf('/') < 0 ? Ffm.SPAWNP : Ffm.SPAWN, st,
                         pid.address(), prog.address(), fa.address(), attr.address(), argv.address(), envp.address());
                 if (rc != 0) throw new ErrnoException("posix_spawn " + s.program(), rc);
                 return pid.get(JAVA_INT, 0);
             } finally {
-                callInt(Ffm.FA_DESTROY, st, fa.address(), 0, 0, 0, 0, 0);
-                callInt(Ffm.ATTR_DESTROY, st, attr.address(), 0, 0, 0, 0, 0);
+                if (own) callInt(Ffm.FA_DESTROY, st, fa.address(), 0, 0, 0, 0, 0);
             }
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
         } finally {
-            for (int t : temps) {
-                if (t >= 0) {
-                    try {
-                        close(t);
-                    } catch (ErrnoException ignored) {
-                        // nothing to do: the duplicate is gone either way
+            a.release(mark);
+            if (temps != null) {
+                for (int t : temps) {
+                    if (t >= 0) {
+                        try {
+                            close(t);
+                        } catch (ErrnoException ignored) {
+                            // nothing to do: the duplicate is gone either way
+                        }
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Fills {@code fa} (posix_spawn_file_actions_t) with: child descriptor i a copy of {@code temps[i]} if
+     * that is set, else of {@code fds[i]} (closed for -1); every descriptor from {@code fds.length} up closed;
+     * then a chdir to {@code cwd} if not null. {@code fa} must be destroyed by the caller.
+     */
+    private static MemorySegment fileActions(MemorySegment fa, MemorySegment st, int[] fds, int[] temps, String cwd,
+                                             Scratch a) throws Throwable {
+        int n = fds.length;
+        int rc = callInt(Ffm.FA_INIT, st, fa.address(), 0, 0, 0, 0, 0);
+        if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_init", rc);
+        try {
+            for (int i = 0; i < n; i++) {
+                int from = temps != null && temps[i] >= 0 ? temps[i] : fds[i];
+                if (from >= 0) rc = callInt(Ffm.FA_DUP2, st, fa.address(), from, i, 0, 0, 0);
+                else rc = callInt(Ffm.FA_CLOSE, st, fa.address(), i, 0, 0, 0, 0);
+                if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_adddup2", rc);
+            }
+            rc = callInt(Ffm.FA_CLOSEFROM, st, fa.address(), n, 0, 0, 0, 0);
+            if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_addclosefrom_np", rc);
+            if (cwd != null) {
+                long mark = a.mark();
+                try {
+                    // glibc copies the path into the actions
+                    rc = callInt(Ffm.FA_CHDIR, st, fa.address(), a.cString(cwd).address(), 0, 0, 0, 0);
+                } finally {
+                    a.release(mark);
+                }
+                if (rc != 0) throw new ErrnoException("posix_spawn_file_actions_addchdir_np", rc);
+            }
+            return fa;
+        } catch (Throwable t) {
+            callInt(Ffm.FA_DESTROY, st, fa.address(), 0, 0, 0, 0, 0);
+            throw t;
+        }
+    }
+
+    /** posix_spawn attributes by kind (0 plain, 1 new session, 2 new process group), made once per process. */
+    private static final MemorySegment[] SPAWN_ATTRIBUTES = new MemorySegment[3];
+
+    /**
+     * The attributes every child gets: an empty signal mask and every signal default, plus a new session or
+     * process group by {@code kind}. Made once (posix_spawn only reads them, from any thread) and never destroyed:
+     * glibc's attributes hold no memory of their own.
+     */
+    private static synchronized MemorySegment attributes(int kind) throws Throwable {
+        MemorySegment attr = SPAWN_ATTRIBUTES[kind];
+        if (attr != null) return attr;
+        Arena a = Arena.global();
+        attr = a.allocate(SPAWNATTR_SIZE, 8);
+        MemorySegment st = a.allocate(Ffm.CALL_STATE);
+        int rc = callInt(Ffm.ATTR_INIT, st, attr.address(), 0, 0, 0, 0, 0);
+        if (rc != 0) throw new ErrnoException("posix_spawnattr_init", rc);
+        MemorySegment empty = a.allocate(SIGSET_SIZE, 8); // allocate() zeroes: the empty set
+        MemorySegment all = a.allocate(SIGSET_SIZE, 8);
+        // Every signal 1..64, glibc's internal 32 and 33 included: sigfillset leaves those out,
+        // and posix_spawn then sets them to SIG_IGN in the child, which survives exec.
+        all.set(JAVA_LONG, 0, -1L);
+        rc |= callInt(Ffm.ATTR_SETSIGMASK, st, attr.address(), empty.address(), 0, 0, 0, 0);
+        rc |= callInt(Ffm.ATTR_SETSIGDEFAULT, st, attr.address(), all.address(), 0, 0, 0, 0);
+        short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        if (kind == 1) flags |= POSIX_SPAWN_SETSID;
+        if (kind == 2) {
+            flags |= POSIX_SPAWN_SETPGROUP;
+            rc |= callInt(Ffm.ATTR_SETPGROUP, st, attr.address(), 0, 0, 0, 0, 0);
+        }
+        rc |= callInt(Ffm.ATTR_SETFLAGS, st, attr.address(), flags, 0, 0, 0, 0);
+        if (rc != 0) throw new ErrnoException("posix_spawnattr", Errno.EINVAL);
+        SPAWN_ATTRIBUTES[kind] = attr;
+        return attr;
     }
 
     /**
@@ -510,8 +627,10 @@ public final class Posix {
     // glibc applies the change to every thread of the JVM.
 
     public static void setgroups(int[] gids) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
             MemorySegment list = a.allocate(JAVA_INT, Math.max(1, gids.length));
             for (int i = 0; i < gids.length; i++) list.setAtIndex(JAVA_INT, i, gids[i]);
             check(callInt(Ffm.SETGROUPS, st, gids.length, list.address(), 0, 0, 0, 0), st, "setgroups");
@@ -519,6 +638,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -532,8 +653,10 @@ public final class Posix {
      */
     public static void dropThreadCredentials(int uid, int[] gids) throws ErrnoException {
         if (gids.length == 0) throw new IllegalArgumentException("no group");
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
             MemorySegment list = a.allocate(JAVA_INT, gids.length);
             for (int i = 0; i < gids.length; i++) list.setAtIndex(JAVA_INT, i, gids[i]);
             check(sys(st, SYS_SETGROUPS, gids.length, list.address(), 0), st, "setgroups");
@@ -543,6 +666,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -560,44 +685,58 @@ public final class Posix {
     }
 
     private static void setid(MemorySegment fn, int id, String name) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
             check(callInt(fn, st, id, 0, 0, 0, 0, 0), st, name);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
     /** getpriority(PRIO_PROCESS, 0) as the nice value (-20..19). */
     public static int getNice() throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
             // the kernel's getpriority answers 20 - nice (1..40), so no result is ambiguous with an error
             return 20 - (int) check(sys(st, SYS_GETPRIORITY, PRIO_PROCESS, 0, 0), st, "getpriority");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
     public static void setNice(int value) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
             check(sys(st, SYS_SETPRIORITY, PRIO_PROCESS, 0, value), st, "setpriority");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
     /** getrlimit(2): {@code [soft, hard]}; {@link #RLIM_INFINITY} for unlimited. */
     public static long[] getrlimit(int resource) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
             MemorySegment lim = a.allocate(JAVA_LONG, 2);
             check(sys(st, SYS_PRLIMIT64, 0, resource, 0, lim.address(), 0, 0), st, "getrlimit");
             return new long[] {lim.getAtIndex(JAVA_LONG, 0), lim.getAtIndex(JAVA_LONG, 1)};
@@ -605,12 +744,16 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
     public static void setrlimit(int resource, long soft, long hard) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
             MemorySegment lim = a.allocate(JAVA_LONG, 2);
             lim.setAtIndex(JAVA_LONG, 0, soft);
             lim.setAtIndex(JAVA_LONG, 1, hard);
@@ -619,6 +762,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -753,11 +898,15 @@ public final class Posix {
      * glibc's internal signals 32 and 33 are left out, as pthread_sigmask(3) leaves them out.
      */
     private static long setSignalMask(MemorySegment st, long mask) throws Throwable {
-        try (Arena a = Arena.ofConfined()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment set = a.allocate(JAVA_LONG), old = a.allocate(JAVA_LONG);
             set.set(JAVA_LONG, 0, mask & ~(3L << 31));
             check(sys(st, SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, set.address(), old.address(), 8, 0, 0), st, "rt_sigprocmask");
             return old.get(JAVA_LONG, 0);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -767,10 +916,12 @@ public final class Posix {
      * the JDK decodes file names with the locale's charset and loses non-ASCII names under LANG=C.
      */
     public static List<byte[]> readDirectory(int dirFd) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(a);
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
+            MemorySegment st = a.errnoSlot();
             long size = 32768;
-            MemorySegment buf = a.allocate(size, 8);
+            MemorySegment buf = a.allocateUninitialised(size);
             List<byte[]> names = new java.util.ArrayList<>();
             while (true) {
                 long n = sys(st, SYS_GETDENTS64, dirFd, buf.address(), size);
@@ -786,6 +937,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -837,6 +990,8 @@ public final class Posix {
                 ATTR_SETFLAGS = function("posix_spawnattr_setflags"), ATTR_SETSIGMASK = function("posix_spawnattr_setsigmask"),
                 ATTR_SETSIGDEFAULT = function("posix_spawnattr_setsigdefault"), ATTR_SETPGROUP = function("posix_spawnattr_setpgroup"),
                 SPAWN = function("posix_spawn"), SPAWNP = function("posix_spawnp");
+        /** glibc's {@code environ} variable (its value is read at each use: setenv may change it). */
+        static final MemorySegment ENVIRON = function("environ").reinterpret(ADDRESS.byteSize());
 
         private static MemorySegment function(String name) {
             return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
@@ -864,7 +1019,7 @@ public final class Posix {
             SYS_MKNODAT = nr(259, 33), SYS_PPOLL = nr(271, 73), SYS_PIPE2 = nr(293, 59), SYS_PRLIMIT64 = nr(302, 261),
             SYS_SETGROUPS = nr(116, 159), SYS_SETRESUID = nr(117, 147), SYS_SETRESGID = nr(119, 149),
             SYS_GETTID = nr(186, 178), SYS_MKDIRAT = nr(258, 34), SYS_FCHOWNAT = nr(260, 54),
-            SYS_FCHMODAT = nr(268, 53), SYS_PIDFD_OPEN = 434, SYS_CLOSE_RANGE = 436,
+            SYS_FCHMODAT = nr(268, 53), SYS_FACCESSAT = nr(269, 48), SYS_PIDFD_OPEN = 434, SYS_CLOSE_RANGE = 436,
             SYS_RENAMEAT2 = nr(316, 276), SYS_PIDFD_SEND_SIGNAL = 424, SYS_IOCTL = nr(16, 29), SYS_TEE = nr(276, 77);
     private static final long SPLICE_F_NONBLOCK = 2;
 
@@ -895,61 +1050,187 @@ public final class Posix {
 
     /** A system call with plain arguments; a failure is thrown with {@code name}. */
     private static long kernel(long nr, long a, long b, long c, String name) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(arena);
+        Scratch arena = Scratch.get();
+        long mark = arena.mark();
+        try {
+            MemorySegment st = arena.errnoSlot();
             return check(sys(st, nr, a, b, c), st, name);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            arena.release(mark);
         }
     }
 
     private static long kernel(long nr, long a, long b, long c, long d, String name) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(arena);
+        Scratch arena = Scratch.get();
+        long mark = arena.mark();
+        try {
+            MemorySegment st = arena.errnoSlot();
             return check(sys(st, nr, a, b, c, d, 0, 0), st, name);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            arena.release(mark);
         }
     }
 
     /** A system call that cannot fail (getpid, umask…). */
     private static long kernelInfallible(long nr, long a) {
-        try (Arena arena = Arena.ofConfined()) {
-            return sys(errnoSlot(arena), nr, a, 0, 0);
+        Scratch arena = Scratch.get();
+        long mark = arena.mark();
+        try {
+            return sys(arena.errnoSlot(), nr, a, 0, 0);
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            arena.release(mark);
         }
     }
 
     /** A system call on a path relative to the working directory ({@code *at(AT_FDCWD, path, b, c, d)}). */
     private static void kernelAt(long nr, String path, long b, long c, long d, String name) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(arena);
-            check(sys(st, nr, AT_FDCWD, arena.allocateFrom(path).address(), b, c, d, 0), st, name);
+        Scratch arena = Scratch.get();
+        long mark = arena.mark();
+        try {
+            MemorySegment st = arena.errnoSlot();
+            check(sys(st, nr, AT_FDCWD, arena.cString(path).address(), b, c, d, 0), st, name);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            arena.release(mark);
         }
     }
 
     private static void kernelPath(long nr, String path, String name) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = errnoSlot(arena);
-            check(sys(st, nr, arena.allocateFrom(path).address(), 0, 0), st, name);
+        Scratch arena = Scratch.get();
+        long mark = arena.mark();
+        try {
+            MemorySegment st = arena.errnoSlot();
+            check(sys(st, nr, arena.cString(path).address(), 0, 0), st, name);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            arena.release(mark);
         }
     }
 
     private static MemorySegment errnoSlot(Arena a) {
         return a.allocate(Ffm.CALL_STATE);
+    }
+
+    /**
+     * Native memory for the calls of one thread, reused from call to call: an {@code Arena.ofConfined()} per
+     * call costs ~9 µs and {@code allocateFrom(String)} ~14 µs in the interpreter, which is how a supervisor's
+     * restart path and a logger's read path mostly run (at one restart a second nothing gets compiled).
+     * A stack: a call takes {@link #mark()}, allocates, and {@link #release(long)}s in {@code finally}, so a
+     * call made inside another (spawn's fcntl and close) allocates above it and gives back only its own.
+     * Each thread has its own (a {@link ThreadLocal}: `--hosted` runs supervisors and loggers on many threads),
+     * never used by another thread. A request that does not fit replaces the block by a bigger one, so it
+     * grows to the largest request a thread makes (a logger's 256 KiB read, readDirectory's 32 KiB) and then
+     * stays: no call allocates or zeroes memory by itself (Arena.allocate zeroes: 256 KiB per read).
+     * The memory is an automatic arena's: it goes with the thread (the GC frees it).
+     */
+    private static final class Scratch {
+        private static final ThreadLocal<Scratch> MINE = ThreadLocal.withInitial(Scratch::new);
+        private static final long INITIAL = 4096, ALIGN = 16;
+        private MemorySegment block = Arena.ofAuto().allocate(INITIAL, ALIGN);
+        private long top;
+
+        static Scratch get() {
+            return MINE.get();
+        }
+
+        long mark() {
+            return top;
+        }
+
+        void release(long mark) {
+            top = mark;
+        }
+
+        /** {@code size} bytes, 16-byte aligned, contents undefined. */
+        MemorySegment allocateUninitialised(long size) {
+            long at = (top + ALIGN - 1) & -ALIGN;
+            if (at + size > block.byteSize()) {
+                // A bigger block, from offset 0. What the calls in progress hold of the old one stays valid (each
+                // slice keeps its arena alive); they never allocate below the top they marked, and nothing live is
+                // in the new block yet. Big enough for what is marked now, so a release to an old mark still fits.
+                block = Arena.ofAuto().allocate(Math.max(block.byteSize() * 2, at + size + ALIGN), ALIGN);
+                at = 0;
+            }
+            top = at + size;
+            return block.asSlice(at, size);
+        }
+
+        /** {@code size} bytes, zeroed (what {@code Arena.allocate} gives). */
+        MemorySegment allocate(long size, long alignment) {
+            if (alignment > ALIGN) throw new IllegalArgumentException("alignment " + alignment);
+            return allocateUninitialised(size).fill((byte) 0);
+        }
+
+        MemorySegment allocate(MemoryLayout layout) {
+            return allocate(layout.byteSize(), layout.byteAlignment());
+        }
+
+        MemorySegment allocate(MemoryLayout layout, long count) {
+            return allocate(layout.byteSize() * count, layout.byteAlignment());
+        }
+
+        MemorySegment errnoSlot() {
+            return allocate(Ffm.CALL_STATE);
+        }
+
+        /** The file actions of this thread's last spawn without temporary duplicates, and what they were made for. */
+        private MemorySegment actions;
+        private int[] actionsFds;
+        private String actionsCwd;
+
+        /**
+         * File actions for {@code fds} (no temporaries) and {@code cwd}: this thread's last ones when they were
+         * made for the same (a supervisor spawns ./run with the same descriptors in the same directory every time),
+         * else new ones that replace them. posix_spawn only reads them. glibc's array of a thread's last actions
+         * (a few dozen bytes) is not freed when the thread ends.
+         */
+        MemorySegment fileActions(int[] fds, String cwd) throws Throwable {
+            if (actions != null && java.util.Arrays.equals(fds, actionsFds) && java.util.Objects.equals(cwd, actionsCwd)) {
+                return actions;
+            }
+            MemorySegment st = errnoSlot();
+            if (actions != null) {
+                callInt(Ffm.FA_DESTROY, st, actions.address(), 0, 0, 0, 0, 0);
+                actions = null;
+            }
+            MemorySegment fa = Posix.fileActions(Arena.ofAuto().allocate(FILE_ACTIONS_SIZE, 8), st, fds, null, cwd, this);
+            actionsFds = fds.clone();
+            actionsCwd = cwd;
+            actions = fa;
+            return fa;
+        }
+
+        /** {@code s} as a NUL-terminated UTF-8 string (as {@code Arena.allocateFrom(String)}). */
+        MemorySegment cString(String s) {
+            byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            MemorySegment seg = allocateUninitialised(bytes.length + 1L);
+            MemorySegment.copy(bytes, 0, seg, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            seg.set(ValueLayout.JAVA_BYTE, bytes.length, (byte) 0);
+            return seg;
+        }
+
+        /** A NULL-terminated array of C strings. */
+        MemorySegment cStringArray(List<String> strings) {
+            MemorySegment arr = allocate(ADDRESS, strings.size() + 1L); // zeroed: the last entry is NULL
+            for (int i = 0; i < strings.size(); i++) arr.setAtIndex(ADDRESS, i, cString(strings.get(i)));
+            return arr;
+        }
     }
 
     private static int errno(MemorySegment state) {
@@ -964,13 +1245,6 @@ public final class Posix {
     private static long check(long r, MemorySegment state, String call) throws ErrnoException {
         if (r < 0) throw new ErrnoException(call, errno(state));
         return r;
-    }
-
-    private static MemorySegment cStringArray(Arena a, List<String> strings) {
-        MemorySegment arr = a.allocate(ADDRESS, strings.size() + 1L);
-        for (int i = 0; i < strings.size(); i++) arr.setAtIndex(ADDRESS, i, a.allocateFrom(strings.get(i)));
-        arr.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
-        return arr;
     }
 
     private static MemorySegment cBytes(Arena a, byte[] bytes) {
@@ -992,8 +1266,7 @@ public final class Posix {
 
     /** The process's own environment block, exactly as inherited (order and duplicates kept). */
     private static MemorySegment environ() {
-        MemorySegment sym = Ffm.LIBC.find("environ").orElseThrow(() -> new UnsatisfiedLinkError("libc has no environ"));
-        return sym.reinterpret(ADDRESS.byteSize()).get(ADDRESS, 0);
+        return Ffm.ENVIRON.get(ADDRESS, 0);
     }
 
     private static boolean isAarch64() {

@@ -89,6 +89,85 @@ class PosixTest {
     }
 
     @Test
+    void spawnMapsDescriptorsWhoseSourcesAreAmongTheTargets() throws Exception {
+        // child p1 = parent's q1 and child q1 = parent's p1: one source is below its target (duplicated first),
+        // the other above (mapped directly); the descriptors between are closed, 0-2 kept as they are
+        int[] p = Posix.pipe(Posix.O_CLOEXEC), q = Posix.pipe(Posix.O_CLOEXEC);
+        int[] fds = new int[Math.max(p[1], q[1]) + 1];
+        java.util.Arrays.fill(fds, -1);
+        fds[0] = 0;
+        fds[1] = 1;
+        fds[2] = 2;
+        fds[p[1]] = q[1];
+        fds[q[1]] = p[1];
+        for (int round = 0; round < 2; round++) { // the second spawn reuses the thread's file actions when it can
+            // bash: dash redirects only descriptors 0-9
+            int pid = Posix.spawn(new Posix.Spawn("/bin/bash", List.of("bash", "-c", "echo A >&" + p[1] + "; echo B >&" + q[1]),
+                    null, null, fds, false, false, false));
+            assertEquals(0, Posix.waitpid(pid, 0).exitCode());
+        }
+        Posix.close(p[1]);
+        Posix.close(q[1]);
+        assertEquals("B\nB\n", readAll(p[0]));
+        assertEquals("A\nA\n", readAll(q[0]));
+    }
+
+    private static String readAll(int fd) throws ErrnoException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[64];
+        int n;
+        while ((n = Posix.read(fd, buf, 0, buf.length)) > 0) out.write(buf, 0, n);
+        Posix.close(fd);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void callsFromManyThreadsAtOnceKeepTheirOwnMemory() throws Exception {
+        // each thread reuses native scratch memory of its own: writes, reads, renames and spawns from many
+        // threads at once, with sizes past the initial block, must each see exactly their own bytes
+        Path dir = Files.createTempDirectory("posix-threads");
+        try {
+            List<Thread> threads = new java.util.ArrayList<>();
+            java.util.concurrent.ConcurrentLinkedQueue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            for (int t = 0; t < 6; t++) {
+                int id = t;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        java.util.Random random = new java.util.Random(id);
+                        for (int i = 0; i < 40; i++) {
+                            byte[] data = new byte[1 + random.nextInt(i % 4 == 0 ? 200_000 : 3000)];
+                            random.nextBytes(data);
+                            String name = dir.resolve("f" + id + ".new").toString(), done = dir.resolve("f" + id).toString();
+                            int fd = Posix.open(name, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_TRUNC | Posix.O_CLOEXEC, 0644);
+                            int off = 0;
+                            while (off < data.length) off += Posix.write(fd, data, off, data.length - off);
+                            Posix.close(fd);
+                            Posix.rename(name, done);
+                            fd = Posix.open(done, Posix.O_RDONLY | Posix.O_CLOEXEC, 0);
+                            byte[] back = new byte[data.length + 10];
+                            int n, total = 0;
+                            while ((n = Posix.read(fd, back, total, back.length - total)) > 0) total += n;
+                            Posix.close(fd);
+                            assertEquals(data.length, total);
+                            assertTrue(java.util.Arrays.equals(data, 0, data.length, back, 0, total), "thread " + id + " round " + i);
+                            if (i % 10 == 0) assertEquals("t" + id + "\n", spawnAndRead("echo t" + id));
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }));
+            }
+            for (Thread t : threads) t.join();
+            if (!failures.isEmpty()) throw new AssertionError(failures.peek());
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) Files.delete(f);
+            }
+            Files.delete(dir);
+        }
+    }
+
+    @Test
     void spawnOfMissingProgramThrowsEnoent() {
         ErrnoException e = assertThrows(ErrnoException.class,
                 () -> Posix.spawn(Posix.Spawn.of("./no-such-program", List.of("x"), 0, 1, 2)));

@@ -702,8 +702,14 @@ public final class Supervisor {
         }
         String rel = "control/" + c;
         Path file = dir.resolve(rel);
-        if (!file.toFile().exists() && !Files.isSymbolicLink(file)) {
-            then.accept(false); // the common case, without an exception
+        try {
+            if (!Posix.exists(file.toString())) { // runit: stat() failing with ENOENT, a dangling link included
+                then.accept(false); // the common case, one call without an exception
+                return;
+            }
+        } catch (ErrnoException e) {
+            warn("unable to stat " + rel + ": " + e.text());
+            then.accept(false);
             return;
         }
         int mode;

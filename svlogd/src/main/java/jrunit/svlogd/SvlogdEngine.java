@@ -272,57 +272,14 @@ public final class SvlogdEngine {
     private int loop(int in) throws Fatal {
         reopen();
         if ((long) options.lineMax() + bufferSize > Integer.MAX_VALUE - 8) throw new OutOfMemoryError("line length");
-        byte[] buf = new byte[options.lineMax() + bufferSize];
-        int end = 0; // buf[0..end) is an incomplete line kept from the last read
-        boolean termNoticed = false;
-        while (true) {
-            flushAll();
-            consume(in);
-            if (killed) break;
-            if (paused) {
-                awaitResume();
-                continue;
-            }
-            if (alarm.getAndSet(false)) {
-                diag.info("sigalarm received.");
-                for (LogDirectory d : dirs) d.rotate();
-                flushAll();
-            }
-            int want = buf.length - end;
-            if (term.get()) {
-                if (!termNoticed) diag.info("sigterm received.");
-                termNoticed = true;
-                if (!lines.lineInProgress(end)) break;
-                // take what is already there of the line, one byte at a time so that nothing of
-                // the next line is consumed; what is not there yet is not waited for (below)
-                want = 1;
-            }
-            if (hup.getAndSet(false)) {
-                diag.info("sighangup received.");
-                reopen();
-            }
-            long timeout = rotateByTime();
-            reapProcessors();
-
-            // no input: straight to the read, which reports it; TERM: only what is there already
-            if (in >= 0 && !await(in, termNoticed ? 0 : timeout)) {
-                if (!termNoticed || killed || paused) continue; // a call or a timeout: see to it above
-                break; // TERM: the rest of the line is not there
-            }
-            int n = read(in, buf, end, want);
-            if (n > 0) {
-                Instant now = Instant.now();
-                lines.stamp(now.getEpochSecond(), now.getNano() / 1000);
-                int total = end + n;
-                int kept = lines.process(buf, 0, total);
-                end = total - kept;
-                if (end > 0 && kept > 0) System.arraycopy(buf, kept, buf, 0, end);
-                continue;
-            }
-            if (n == 0 && !termNoticed) continue; // nothing after all (O_NONBLOCK set by someone, EINTR)
-            // end of input, or TERM with the rest of the line not (yet) there: log what we have with
-            // a newline rather than lose it (runit 2.1.2 drops it in both cases)
-            break;
+        buf = new byte[options.lineMax() + bufferSize];
+        end = 0;
+        termNoticed = false;
+        // One call per wake-up (a line, at a line a time): the body is a method of its own so that the JIT
+        // compiles it after a few hundred lines; as a loop body it ran interpreted for good (a loop that turns
+        // once per line never reaches the back-edge count that compiles a running method).
+        while (step(in)) {
+            // next wake-up
         }
         // kill() stops at once; the rest also ends here: what is read of a line is written with a newline
         lines.finish(buf, 0, end);
@@ -334,6 +291,61 @@ public final class SvlogdEngine {
             d.close();
         }
         return 0;
+    }
+
+    // loop()'s state between steps: buf[0..end) is an incomplete line kept from the last read
+    private byte[] buf;
+    private int end;
+    private boolean termNoticed;
+
+    /** One turn of the loop: the calls, then a wait and a read; false once the input is done (or TERM/kill ends it). */
+    private boolean step(int in) throws Fatal {
+        flushAll();
+        consume(in);
+        if (killed) return false;
+        if (paused) {
+            awaitResume();
+            return true;
+        }
+        if (alarm.getAndSet(false)) {
+            diag.info("sigalarm received.");
+            for (LogDirectory d : dirs) d.rotate();
+            flushAll();
+        }
+        int want = buf.length - end;
+        if (term.get()) {
+            if (!termNoticed) diag.info("sigterm received.");
+            termNoticed = true;
+            if (!lines.lineInProgress(end)) return false;
+            // take what is already there of the line, one byte at a time so that nothing of
+            // the next line is consumed; what is not there yet is not waited for (below)
+            want = 1;
+        }
+        if (hup.getAndSet(false)) {
+            diag.info("sighangup received.");
+            reopen();
+        }
+        long timeout = rotateByTime();
+        reapProcessors();
+
+        // no input: straight to the read, which reports it; TERM: only what is there already
+        if (in >= 0 && !await(in, termNoticed ? 0 : timeout)) {
+            return !termNoticed || killed || paused; // a call or a timeout: see to it above; TERM: the rest of the line is not there
+        }
+        int n = read(in, buf, end, want);
+        if (n > 0) {
+            Instant now = Instant.now();
+            lines.stamp(now.getEpochSecond(), now.getNano() / 1000);
+            int total = end + n;
+            int kept = lines.process(buf, 0, total);
+            end = total - kept;
+            if (end > 0 && kept > 0) System.arraycopy(buf, kept, buf, 0, end);
+            return true;
+        }
+        // nothing after all (O_NONBLOCK set by someone, EINTR): go on; end of input, or TERM with the rest of the
+        // line not (yet) there: stop, and log what we have with a newline rather than lose it (runit 2.1.2 drops
+        // it in both cases)
+        return n == 0 && !termNoticed;
     }
 
     /** One read of up to {@code want} bytes into {@code buf[at..)}: the count, 0 for nothing this time, -1 for the end. */
