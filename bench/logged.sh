@@ -60,12 +60,14 @@ descendants() {
     for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do echo "$c"; descendants "$c"; done
 }
 
-# the supervision tree: runsvdir and every descendant that is not a service (the services are `sleep`, or python)
+# the supervision tree: runsvdir and every descendant that is not a service (the services are `sleep`, or
+# python); a host's holder of its loggers' pipes is a `sleep` too, but its argv[0] is jrunit-pipes
 supervision() {
     local p comm
     echo "$1"
     for p in $(descendants "$1"); do
         comm=$(cat /proc/"$p"/comm 2>/dev/null) || continue
+        if [ "$(tr '\0' '\n' < /proc/"$p"/cmdline 2>/dev/null | head -1)" = jrunit-pipes ]; then echo "$p"; continue; fi
         case $comm in sleep|python3|cat) ;; *) echo "$p" ;; esac
     done
 }
