@@ -157,7 +157,7 @@ public final class PipeHolder implements AutoCloseable {
                 want = changed || (!held.isEmpty() && (holderPid < 0 || now - refreshAt >= 0));
             }
             if (want && (!failing || now - retryAt >= 0)) {
-                sleepQuietly(COALESCE_MILLIS);
+                if (holderPid >= 0) sleepQuietly(COALESCE_MILLIS); // the first holder at once: the pipe has no other keeper yet
                 List<Path> dirs;
                 List<Integer> pipes;
                 synchronized (this) {

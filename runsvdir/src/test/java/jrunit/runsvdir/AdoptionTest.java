@@ -277,6 +277,7 @@ class AdoptionTest extends ServiceTreeTest {
      * window of one read), then lets the service write on.
      */
     private void killHostWhileLoggerIdle(Process host, Path w, int service) throws Exception {
+        awaitPipeHolder(host);
         Files.writeString(w.resolve("quiet"), "");
         Await.until("the writer quiet", () -> Files.exists(w.resolve("quiet.ack")));
         int quietAt = count(w);
@@ -285,6 +286,11 @@ class AdoptionTest extends ServiceTreeTest {
         assertTrue(host.waitFor(30, TimeUnit.SECONDS));
         Files.delete(w.resolve("quiet"));
         Files.delete(w.resolve("quiet.ack"));
+    }
+
+    /** Waits until {@code host} has spawned its holder of the loggers' pipes (a moment after a logger starts). */
+    private static void awaitPipeHolder(Process host) {
+        Await.until("the pipe holder of " + host.pid(), () -> Procs.children(host.pid()).stream().anyMatch(Procs::isPipeHolder));
     }
 
     private static int count(Path dir) {
@@ -350,6 +356,7 @@ class AdoptionTest extends ServiceTreeTest {
         for (int k = 0; k < kills; k++) {
             Process h = host;
             Await.until("the host's logger at work", LONG, () -> status(w.resolve("log")).pid() == h.pid());
+            awaitPipeHolder(host);
             int before = lineCount(w);
             Await.until("lines logged", LONG, () -> lineCount(w) > before + 2000);
             Posix.kill((int) host.pid(), Posix.SIGKILL);
