@@ -69,13 +69,17 @@ public final class Posix {
     /** open(2). Returns the descriptor. */
     public static int open(String path, int flags, int mode) throws ErrnoException {
         if (JdkFileNatives.AVAILABLE && JdkFileNatives.sameBytes(path)) return JdkFileNatives.open(path, flags, mode);
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             return (int) check(sys(st, SYS_OPENAT, AT_FDCWD, a.cString(path).address(), flags, mode, 0, 0), st, "open");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -87,7 +91,9 @@ public final class Posix {
     /** read(2) into {@code buf[off..off+len)}. Returns 0 at end of file; EAGAIN is thrown. */
     public static int read(int fd, byte[] buf, int off, int len) throws ErrnoException {
         java.util.Objects.checkFromIndexSize(off, len, buf.length);
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             MemorySegment seg = a.allocateUninitialised(Math.max(1, len));
             long n = sys(st, SYS_READ, fd, seg.address(), len);
@@ -98,6 +104,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -113,7 +121,9 @@ public final class Posix {
     public static int write(int fd, byte[] buf, int off, int len) throws ErrnoException {
         if (JdkFileNatives.AVAILABLE) return JdkFileNatives.write(fd, java.util.Arrays.copyOfRange(buf, off, off + len));
         java.util.Objects.checkFromIndexSize(off, len, buf.length);
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             MemorySegment seg = a.allocateUninitialised(Math.max(1, len));
             MemorySegment.copy(buf, off, seg, ValueLayout.JAVA_BYTE, 0, len);
@@ -123,12 +133,16 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
     /** pipe2(2): {@code [readEnd, writeEnd]}. */
     public static int[] pipe(int flags) throws ErrnoException {
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             MemorySegment fds = a.allocate(JAVA_INT, 2);
             check(sys(st, SYS_PIPE2, fds.address(), flags, 0), st, "pipe2");
@@ -137,17 +151,23 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
     public static void mkfifo(String path, int mode) throws ErrnoException {
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             check(sys(st, SYS_MKNODAT, AT_FDCWD, a.cString(path).address(), S_IFIFO | mode, 0, 0, 0), st, "mkfifo");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -162,7 +182,9 @@ public final class Posix {
      * (what a supervisor's status write does six times per restart, usually interpreted).
      */
     public static void rename(String from, String to) throws ErrnoException {
-        try (Scratch arena = Scratch.enter()) {
+        Scratch arena = Scratch.get();
+        long mark = arena.mark();
+        try {
             MemorySegment st = arena.errnoSlot();
             check(sys(st, SYS_RENAMEAT2, AT_FDCWD, arena.cString(from).address(), AT_FDCWD,
                     arena.cString(to).address(), 0, 0), st, "rename");
@@ -170,6 +192,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            arena.release(mark);
         }
     }
 
@@ -181,7 +205,9 @@ public final class Posix {
      * real ids (faccessat), which are the effective ones in a supervisor.
      */
     public static boolean exists(String path) throws ErrnoException {
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             long r = sys(st, SYS_FACCESSAT, AT_FDCWD, a.cString(path).address(), 0 /* F_OK */);
             if (r == 0) return true;
@@ -191,6 +217,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -255,7 +283,9 @@ public final class Posix {
      */
     public static int poll(int[] fds, short[] events, short[] revents, int timeoutMillis) throws ErrnoException {
         int n = fds.length;
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             MemorySegment pfd = a.allocate(8L * Math.max(1, n), 8);
             for (int i = 0; i < n; i++) {
@@ -281,6 +311,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -317,7 +349,9 @@ public final class Posix {
 
     /** waitpid(2). With WNOHANG, {@code Exited.pid()} is 0 when no child has changed state; ECHILD is thrown. */
     public static Exited waitpid(int pid, int options) throws ErrnoException {
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             MemorySegment status = a.allocate(JAVA_INT);
             int r;
@@ -330,6 +364,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -358,7 +394,9 @@ public final class Posix {
      * (ENOTTY, EINVAL, ESRCH) where the kernel keeps no such record.
      */
     public static Integer pidfdExitStatus(int pidfd) throws ErrnoException {
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             MemorySegment info = a.allocate(PIDFD_INFO_SIZE, 8);
             info.set(JAVA_LONG, 0, PIDFD_INFO_EXIT);
@@ -369,6 +407,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -587,7 +627,9 @@ public final class Posix {
     // glibc applies the change to every thread of the JVM.
 
     public static void setgroups(int[] gids) throws ErrnoException {
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             MemorySegment list = a.allocate(JAVA_INT, Math.max(1, gids.length));
             for (int i = 0; i < gids.length; i++) list.setAtIndex(JAVA_INT, i, gids[i]);
@@ -596,6 +638,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -609,7 +653,9 @@ public final class Posix {
      */
     public static void dropThreadCredentials(int uid, int[] gids) throws ErrnoException {
         if (gids.length == 0) throw new IllegalArgumentException("no group");
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             MemorySegment list = a.allocate(JAVA_INT, gids.length);
             for (int i = 0; i < gids.length; i++) list.setAtIndex(JAVA_INT, i, gids[i]);
@@ -620,6 +666,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -637,19 +685,25 @@ public final class Posix {
     }
 
     private static void setid(MemorySegment fn, int id, String name) throws ErrnoException {
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             check(callInt(fn, st, id, 0, 0, 0, 0, 0), st, name);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
     /** getpriority(PRIO_PROCESS, 0) as the nice value (-20..19). */
     public static int getNice() throws ErrnoException {
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             // the kernel's getpriority answers 20 - nice (1..40), so no result is ambiguous with an error
             return 20 - (int) check(sys(st, SYS_GETPRIORITY, PRIO_PROCESS, 0, 0), st, "getpriority");
@@ -657,23 +711,31 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
     public static void setNice(int value) throws ErrnoException {
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             check(sys(st, SYS_SETPRIORITY, PRIO_PROCESS, 0, value), st, "setpriority");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
     /** getrlimit(2): {@code [soft, hard]}; {@link #RLIM_INFINITY} for unlimited. */
     public static long[] getrlimit(int resource) throws ErrnoException {
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             MemorySegment lim = a.allocate(JAVA_LONG, 2);
             check(sys(st, SYS_PRLIMIT64, 0, resource, 0, lim.address(), 0, 0), st, "getrlimit");
@@ -682,11 +744,15 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
     public static void setrlimit(int resource, long soft, long hard) throws ErrnoException {
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             MemorySegment lim = a.allocate(JAVA_LONG, 2);
             lim.setAtIndex(JAVA_LONG, 0, soft);
@@ -696,6 +762,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -830,11 +898,15 @@ public final class Posix {
      * glibc's internal signals 32 and 33 are left out, as pthread_sigmask(3) leaves them out.
      */
     private static long setSignalMask(MemorySegment st, long mask) throws Throwable {
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment set = a.allocate(JAVA_LONG), old = a.allocate(JAVA_LONG);
             set.set(JAVA_LONG, 0, mask & ~(3L << 31));
             check(sys(st, SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, set.address(), old.address(), 8, 0, 0), st, "rt_sigprocmask");
             return old.get(JAVA_LONG, 0);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -844,7 +916,9 @@ public final class Posix {
      * the JDK decodes file names with the locale's charset and loses non-ASCII names under LANG=C.
      */
     public static List<byte[]> readDirectory(int dirFd) throws ErrnoException {
-        try (Scratch a = Scratch.enter()) {
+        Scratch a = Scratch.get();
+        long mark = a.mark();
+        try {
             MemorySegment st = a.errnoSlot();
             long size = 32768;
             MemorySegment buf = a.allocateUninitialised(size);
@@ -863,6 +937,8 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            a.release(mark);
         }
     }
 
@@ -974,56 +1050,76 @@ public final class Posix {
 
     /** A system call with plain arguments; a failure is thrown with {@code name}. */
     private static long kernel(long nr, long a, long b, long c, String name) throws ErrnoException {
-        try (Scratch arena = Scratch.enter()) {
+        Scratch arena = Scratch.get();
+        long mark = arena.mark();
+        try {
             MemorySegment st = arena.errnoSlot();
             return check(sys(st, nr, a, b, c), st, name);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            arena.release(mark);
         }
     }
 
     private static long kernel(long nr, long a, long b, long c, long d, String name) throws ErrnoException {
-        try (Scratch arena = Scratch.enter()) {
+        Scratch arena = Scratch.get();
+        long mark = arena.mark();
+        try {
             MemorySegment st = arena.errnoSlot();
             return check(sys(st, nr, a, b, c, d, 0, 0), st, name);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            arena.release(mark);
         }
     }
 
     /** A system call that cannot fail (getpid, umask…). */
     private static long kernelInfallible(long nr, long a) {
-        try (Scratch arena = Scratch.enter()) {
+        Scratch arena = Scratch.get();
+        long mark = arena.mark();
+        try {
             return sys(arena.errnoSlot(), nr, a, 0, 0);
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            arena.release(mark);
         }
     }
 
     /** A system call on a path relative to the working directory ({@code *at(AT_FDCWD, path, b, c, d)}). */
     private static void kernelAt(long nr, String path, long b, long c, long d, String name) throws ErrnoException {
-        try (Scratch arena = Scratch.enter()) {
+        Scratch arena = Scratch.get();
+        long mark = arena.mark();
+        try {
             MemorySegment st = arena.errnoSlot();
             check(sys(st, nr, AT_FDCWD, arena.cString(path).address(), b, c, d, 0), st, name);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            arena.release(mark);
         }
     }
 
     private static void kernelPath(long nr, String path, String name) throws ErrnoException {
-        try (Scratch arena = Scratch.enter()) {
+        Scratch arena = Scratch.get();
+        long mark = arena.mark();
+        try {
             MemorySegment st = arena.errnoSlot();
             check(sys(st, nr, arena.cString(path).address(), 0, 0), st, name);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
             throw fatal(t);
+        } finally {
+            arena.release(mark);
         }
     }
 
@@ -1043,14 +1139,11 @@ public final class Posix {
      * stays: no call allocates or zeroes memory by itself (Arena.allocate zeroes: 256 KiB per read).
      * The memory is an automatic arena's: it goes with the thread (the GC frees it).
      */
-    private static final class Scratch implements AutoCloseable {
+    private static final class Scratch {
         private static final ThreadLocal<Scratch> MINE = ThreadLocal.withInitial(Scratch::new);
         private static final long INITIAL = 4096, ALIGN = 16;
         private MemorySegment block = Arena.ofAuto().allocate(INITIAL, ALIGN);
         private long top;
-        /** The tops to go back to, one per {@link #enter} not yet closed (calls made inside calls nest). */
-        private long[] marks = new long[8];
-        private int depth;
 
         static Scratch get() {
             return MINE.get();
@@ -1062,20 +1155,6 @@ public final class Posix {
 
         void release(long mark) {
             top = mark;
-        }
-
-        /** This thread's scratch, its current top remembered until {@link #close}: {@code try (Scratch a = Scratch.enter())}. */
-        static Scratch enter() {
-            Scratch s = MINE.get();
-            if (s.depth == s.marks.length) s.marks = java.util.Arrays.copyOf(s.marks, s.depth * 2);
-            s.marks[s.depth++] = s.top;
-            return s;
-        }
-
-        /** Gives back what was allocated since the matching {@link #enter}. */
-        @Override
-        public void close() {
-            top = marks[--depth];
         }
 
         /** {@code size} bytes, 16-byte aligned, contents undefined. */
